@@ -1,0 +1,85 @@
+// Package config loads the service's configuration from environment
+// variables: their names, defaults and validation live here and nowhere else.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of the service.
+type Config struct {
+	// Addr is where the API listens (ADDR, default 127.0.0.1:8080).
+	Addr string
+	// DatabaseURL is the PostgreSQL to use (DATABASE_URL). Empty: a local
+	// cluster under DataDir is started from the installed binaries.
+	DatabaseURL string
+	// DataDir holds the local cluster and the development key (DATA_DIR,
+	// default .data).
+	DataDir string
+	// PublicURL is the absolute base URL of links and Location headers
+	// (PUBLIC_URL); empty means each request's scheme and Host.
+	PublicURL string
+	// LogLevel is the least severe level logged (LOG_LEVEL: debug, info,
+	// warn, error; default info).
+	LogLevel slog.Level
+	// DBMaxConns caps the connection pool (DB_MAX_CONNS, default 20).
+	DBMaxConns int
+	// ShutdownTimeout bounds the graceful shutdown (SHUTDOWN_TIMEOUT, a Go
+	// duration, default 15s).
+	ShutdownTimeout time.Duration
+}
+
+// Load reads the configuration through getenv (os.Getenv in production).
+// It returns an error naming the variable for any invalid value.
+func Load(getenv func(string) string) (Config, error) {
+	c := Config{
+		Addr:            or(getenv("ADDR"), "127.0.0.1:8080"),
+		DatabaseURL:     strings.TrimSpace(getenv("DATABASE_URL")),
+		DataDir:         or(getenv("DATA_DIR"), ".data"),
+		PublicURL:       strings.TrimSuffix(strings.TrimSpace(getenv("PUBLIC_URL")), "/"),
+		DBMaxConns:      20,
+		ShutdownTimeout: 15 * time.Second,
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return c, fmt.Errorf("ADDR %q: want HOST:PORT: %w", c.Addr, err)
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, fmt.Errorf("PUBLIC_URL %q: want an absolute http(s) URL", c.PublicURL)
+		}
+	}
+	if v := getenv("LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			return c, fmt.Errorf("LOG_LEVEL %q: want debug, info, warn or error", v)
+		}
+	}
+	if v := getenv("DB_MAX_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return c, fmt.Errorf("DB_MAX_CONNS %q: want a whole number from 1 to 1000", v)
+		}
+		c.DBMaxConns = n
+	}
+	if v := getenv("SHUTDOWN_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("SHUTDOWN_TIMEOUT %q: want a positive duration such as 15s", v)
+		}
+		c.ShutdownTimeout = d
+	}
+	return c, nil
+}
+
+func or(v, def string) string {
+	if v = strings.TrimSpace(v); v != "" {
+		return v
+	}
+	return def
+}

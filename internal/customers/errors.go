@@ -1,0 +1,70 @@
+package customers
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies an error for the caller: it decides the HTTP status in the
+// API and never depends on the error's text.
+type Kind int
+
+// The closed set of error kinds.
+const (
+	KindInternal           Kind = iota // a bug or a failed dependency; details only in logs
+	KindInvalid                        // the input breaks a rule (422)
+	KindNotFound                       // the resource does not exist for this organization (404)
+	KindConflict                       // the request conflicts with the current state (409)
+	KindPreconditionFailed             // If-Match / If-None-Match did not hold (412)
+)
+
+// FieldError names an invalid input field by its API path, such as
+// "primaryAddress.emails[0].value", and says what is wrong with it.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+// Error is a domain error: a kind, a message safe to show to clients, the
+// invalid fields when Kind is KindInvalid, and the underlying cause (for logs).
+type Error struct {
+	Kind    Kind
+	Message string
+	Fields  []FieldError
+	Err     error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrorKind returns the kind of the first *Error in err's chain, or
+// KindInternal when there is none.
+func ErrorKind(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindInternal
+}
+
+func invalid(fields ...FieldError) error {
+	return &Error{Kind: KindInvalid, Message: "The request body has invalid fields.", Fields: fields}
+}
+
+func notFound(format string, args ...any) error {
+	return &Error{Kind: KindNotFound, Message: fmt.Sprintf(format, args...)}
+}
+
+func conflict(format string, args ...any) error {
+	return &Error{Kind: KindConflict, Message: fmt.Sprintf(format, args...)}
+}
+
+func preconditionFailed(format string, args ...any) error {
+	return &Error{Kind: KindPreconditionFailed, Message: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,290 @@
+package customers
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Store is the persistence the service needs. Every method is scoped to one
+// organization; a customer of another organization does not exist for it.
+type Store interface {
+	// GetCustomer returns the customer, or nil and no error when it does not exist.
+	GetCustomer(ctx context.Context, orgID, id string) (*Customer, error)
+	// MergedInto returns the id of the customer that id was merged into, or
+	// "" when id was never merged away.
+	MergedInto(ctx context.Context, orgID, id string) (string, error)
+	// InTx runs fn in one transaction and commits when fn returns nil; any
+	// error rolls everything back. fn may be called again when the database
+	// reports a serialization failure or deadlock, so it must have no effects
+	// outside the transaction.
+	InTx(ctx context.Context, orgID string, fn func(Tx) error) error
+}
+
+// Tx is the work that can be done inside one transaction of one organization.
+type Tx interface {
+	// LockCustomer returns the customer locked for update until the
+	// transaction ends, or nil when it does not exist.
+	LockCustomer(ctx context.Context, id string) (*Customer, error)
+	// InsertCustomer inserts c and reports false, inserting nothing, when a
+	// customer with c.ID already exists (it waits for a concurrent inserter
+	// of the same id to finish first).
+	InsertCustomer(ctx context.Context, c *Customer) (bool, error)
+	// UpdateCustomer writes every stored field of c over the existing row.
+	UpdateCustomer(ctx context.Context, c *Customer) error
+	// MergedInto is Store.MergedInto seen from inside the transaction.
+	MergedInto(ctx context.Context, id string) (string, error)
+}
+
+// Service holds the business rules of customers. It is safe for concurrent use.
+type Service struct {
+	store Store
+	now   func() time.Time
+	newID func() string
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock replaces the wall clock (tests use a fixed or stepping clock).
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithIDGenerator replaces the UUID v4 generator for server-made ids.
+func WithIDGenerator(newID func() string) Option { return func(s *Service) { s.newID = newID } }
+
+// NewService returns a Service over store.
+func NewService(store Store, opts ...Option) *Service {
+	s := &Service{store: store, now: time.Now, newID: func() string { return uuid.New().String() }}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Input is the writable part of a customer as a client sends it on POST or
+// PUT. Nil means "not sent", which takes the field's default.
+type Input struct {
+	WebsiteID                *string
+	DefaultPaymentInstrument *PaymentInstrument
+	CustomFields             map[string]any
+	PrimaryAddress           *Contact
+	Locale                   *string
+	IsEddRequired            *bool
+	// PaymentToken is accepted from clients only to be refused: this service
+	// keeps no payment vault.
+	PaymentToken *string
+}
+
+// Precondition is a client's condition on the current state of a resource,
+// checked inside the write's transaction so that nothing changes between the
+// check and the write. Nil lists mean the condition was not given.
+type Precondition struct {
+	// IfMatch lists entity tags (unquoted) one of which must be current; "*"
+	// matches any existing resource.
+	IfMatch []string
+	// IfNoneMatch lists entity tags none of which may be current; "*" fails
+	// whenever the resource exists.
+	IfNoneMatch []string
+}
+
+// ETag is the entity tag (unquoted) of a customer at revision rev.
+func ETag(rev int64) string { return strconv.FormatInt(rev, 10) }
+
+func (p Precondition) check(exists bool, rev int64) error {
+	tag := ETag(rev)
+	if p.IfMatch != nil {
+		if !exists {
+			return preconditionFailed("If-Match failed: the resource does not exist.")
+		}
+		if !slices.Contains(p.IfMatch, "*") && !slices.Contains(p.IfMatch, tag) {
+			return preconditionFailed("If-Match failed: the current revision is %s.", tag)
+		}
+	}
+	if p.IfNoneMatch != nil && exists {
+		if slices.Contains(p.IfNoneMatch, "*") || slices.Contains(p.IfNoneMatch, tag) {
+			return preconditionFailed("If-None-Match failed: the resource exists at revision %s.", tag)
+		}
+	}
+	return nil
+}
+
+// Get returns the customer id of organization orgID. A missing customer is a
+// KindNotFound error; one that was merged away names its target.
+func (s *Service) Get(ctx context.Context, orgID, id string) (*Customer, error) {
+	if !ValidID(id) {
+		return nil, notFound("Customer %q was not found.", id)
+	}
+	c, err := s.store.GetCustomer(ctx, orgID, id)
+	if err != nil {
+		return nil, fmt.Errorf("get customer: %w", err)
+	}
+	if c == nil {
+		return nil, s.missing(ctx, orgID, id)
+	}
+	return c, nil
+}
+
+// missing builds the not-found error for id, naming the merge target when id
+// was merged away.
+func (s *Service) missing(ctx context.Context, orgID, id string) error {
+	target, err := s.store.MergedInto(ctx, orgID, id)
+	if err != nil {
+		return fmt.Errorf("look up merge of %q: %w", id, err)
+	}
+	if target != "" {
+		return notFound("Customer %q was merged into customer %q.", id, target)
+	}
+	return notFound("Customer %q was not found.", id)
+}
+
+// Create stores a new customer with a server-made UUID v4 id, revision 0.
+// Invalid input is a KindInvalid error and nothing is written.
+func (s *Service) Create(ctx context.Context, orgID string, in Input) (*Customer, error) {
+	if err := validateInput(in); err != nil {
+		return nil, err
+	}
+	c := s.newCustomer(orgID, s.newID(), in)
+	err := s.store.InTx(ctx, orgID, func(tx Tx) error {
+		inserted, err := tx.InsertCustomer(ctx, c)
+		if err != nil {
+			return err
+		}
+		if !inserted {
+			// A UUID v4 collision: practically impossible, so treat as a bug.
+			return fmt.Errorf("generated id %q already exists", c.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create customer: %w", err)
+	}
+	return c, nil
+}
+
+// maxUpsertAttempts bounds how often Put retries after losing a race to
+// insert the same new id; one retry always suffices unless the row is also
+// being deleted concurrently.
+const maxUpsertAttempts = 5
+
+// Put creates customer id with the input (created is true) or replaces every
+// writable field of the existing one. A write that changes nothing keeps the
+// revision and updatedTime. Two Puts racing on a new id create it once: the
+// loser updates the winner's row. A Put to an id that was merged away is a
+// KindConflict error naming the target; a failed precondition is
+// KindPreconditionFailed. On any error nothing is written.
+func (s *Service) Put(ctx context.Context, orgID, id string, in Input, pre Precondition) (c *Customer, created bool, err error) {
+	if !ValidID(id) {
+		return nil, false, invalid(FieldError{Field: "id", Message: idRuleMessage})
+	}
+	if err := validateInput(in); err != nil {
+		return nil, false, err
+	}
+	err = s.store.InTx(ctx, orgID, func(tx Tx) error {
+		c, created = nil, false
+		for attempt := 0; attempt < maxUpsertAttempts; attempt++ {
+			cur, err := tx.LockCustomer(ctx, id)
+			if err != nil {
+				return err
+			}
+			if cur != nil {
+				if err := pre.check(true, cur.Revision); err != nil {
+					return err
+				}
+				c = s.replace(cur, in)
+				if c.Revision != cur.Revision {
+					return tx.UpdateCustomer(ctx, c)
+				}
+				return nil
+			}
+			if err := pre.check(false, 0); err != nil {
+				return err
+			}
+			next := s.newCustomer(orgID, id, in)
+			inserted, err := tx.InsertCustomer(ctx, next)
+			if err != nil {
+				return err
+			}
+			if !inserted {
+				continue // a concurrent Put created it first: lock and update it
+			}
+			// Checked after the insert: a merge of id committing meanwhile
+			// made the insert wait, and is visible to this later statement.
+			target, err := tx.MergedInto(ctx, id)
+			if err != nil {
+				return err
+			}
+			if target != "" {
+				return conflict("Customer %q was merged into customer %q and cannot be written again.", id, target)
+			}
+			c, created = next, true
+			return nil
+		}
+		return fmt.Errorf("upsert of %q lost %d races in a row", id, maxUpsertAttempts)
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("put customer: %w", err)
+	}
+	return c, created, nil
+}
+
+// newCustomer builds a customer at revision 0 from valid input.
+func (s *Service) newCustomer(orgID, id string, in Input) *Customer {
+	now := s.clock()
+	c := &Customer{
+		OrganizationID:  orgID,
+		ID:              id,
+		CreatedTime:     now,
+		UpdatedTime:     now,
+		AverageValue:    Money{Currency: "USD"},
+		LifetimeRevenue: Money{Currency: "USD"},
+		Tags:            []string{},
+	}
+	setWritable(c, in)
+	return c
+}
+
+// replace returns cur with every writable field replaced by in. When that
+// changes anything, the revision goes up by one and updatedTime moves.
+func (s *Service) replace(cur *Customer, in Input) *Customer {
+	next := *cur
+	setWritable(&next, in)
+	if !sameWritable(cur, &next) {
+		next.Revision++
+		next.UpdatedTime = s.clock()
+	}
+	return &next
+}
+
+// clock is the service's now, in UTC whole seconds as the API shows times.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Second) }
+
+func setWritable(c *Customer, in Input) {
+	c.WebsiteID = in.WebsiteID
+	c.DefaultPaymentInstrument = in.DefaultPaymentInstrument
+	c.CustomFields = canonicalCustomFields(in.CustomFields)
+	c.PrimaryAddress = in.PrimaryAddress
+	if c.PrimaryAddress != nil {
+		addr := *c.PrimaryAddress
+		addr.Hash = ContactHash(&addr)
+		c.PrimaryAddress = &addr
+	}
+	c.Locale = in.Locale
+	c.IsEddRequired = in.IsEddRequired != nil && *in.IsEddRequired
+}
+
+func sameWritable(a, b *Customer) bool {
+	return reflect.DeepEqual(a.WebsiteID, b.WebsiteID) &&
+		reflect.DeepEqual(a.DefaultPaymentInstrument, b.DefaultPaymentInstrument) &&
+		reflect.DeepEqual(a.CustomFields, b.CustomFields) &&
+		reflect.DeepEqual(a.PrimaryAddress, b.PrimaryAddress) &&
+		reflect.DeepEqual(a.Locale, b.Locale) &&
+		a.IsEddRequired == b.IsEddRequired
+}
+
+// IsNotFound reports whether err is a KindNotFound error.
+func IsNotFound(err error) bool { return ErrorKind(err) == KindNotFound }

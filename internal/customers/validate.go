@@ -1,0 +1,306 @@
+package customers
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/go-playground/validator/v10"
+)
+
+var (
+	idPattern         = regexp.MustCompile(`^[@~\-.\w]+$`)
+	countryPattern    = regexp.MustCompile(`^[A-Z]{2}$`)
+	postalCodePattern = regexp.MustCompile(`^[\w\s\-]+$`)
+	// A BCP 47 language tag (fr-FR, zh-Hant-TW, es-419); "_" is accepted as
+	// the separator too because clients send POSIX-style en_US.
+	localePattern      = regexp.MustCompile(`^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$`)
+	customFieldPattern = regexp.MustCompile(`^[A-Za-z0-9_\-]{1,100}$`)
+)
+
+const (
+	idRuleMessage = `must be 1 to 50 characters of letters, digits, "_", "-", ".", "@" and "~"`
+	// MaxCustomFieldsBytes caps the serialized JSON of a customer's customFields.
+	MaxCustomFieldsBytes = 16 << 10
+)
+
+// ValidID reports whether id satisfies the customer id rule: 1 to 50
+// characters matching ^[@~\-.\w]+$.
+func ValidID(id string) bool {
+	return len(id) <= 50 && idPattern.MatchString(id)
+}
+
+// Contact and ContactPoint rules live in tags so that they read like the
+// contract; setting them here keeps the domain types' declarations plain.
+type contactRules struct {
+	FirstName    *string      `validate:"omitnil,min=1,max=45"`
+	LastName     *string      `validate:"omitnil,min=1,max=45"`
+	Organization *string      `validate:"omitnil,min=1,max=255"`
+	JobTitle     *string      `validate:"omitnil,min=1,max=255"`
+	Address      *string      `validate:"omitnil,min=1,max=60"`
+	Address2     *string      `validate:"omitnil,min=1,max=60"`
+	City         *string      `validate:"omitnil,min=1,max=45"`
+	Region       *string      `validate:"omitnil,min=1,max=45"`
+	Country      *string      `validate:"omitnil,country"`
+	PostalCode   *string      `validate:"omitnil,min=1,max=10,postalcode"`
+	Dob          *string      `validate:"omitnil,date"`
+	PhoneNumbers []phoneRules `validate:"dive"`
+	Emails       []emailRules `validate:"dive"`
+}
+
+type phoneRules struct {
+	Label string `validate:"required,max=45"`
+	Value string `validate:"required,max=50"`
+}
+
+type emailRules struct {
+	Label string `validate:"required,max=45"`
+	Value string `validate:"required,max=255,email"`
+}
+
+type paymentInstrumentRules struct {
+	Method              string  `validate:"required,paymentmethod"`
+	PaymentInstrumentID *string `validate:"omitnil,min=1,max=50"`
+}
+
+// inputRules mirrors Input with the rules of every field.
+type inputRules struct {
+	WebsiteID                *string                 `validate:"omitnil,min=1,max=50"`
+	DefaultPaymentInstrument *paymentInstrumentRules `validate:"omitnil"`
+	PrimaryAddress           *contactRules           `validate:"omitnil"`
+	Locale                   *string                 `validate:"omitnil,locale"`
+}
+
+var validate = newValidator()
+
+func newValidator() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	// Report fields by their API names: Go field names are the API names with
+	// the first letter upper-cased and "Id" spelled "ID".
+	v.RegisterTagNameFunc(func(f reflect.StructField) string { return APIName(f.Name) })
+	must := func(tag string, fn validator.Func) {
+		if err := v.RegisterValidation(tag, fn); err != nil {
+			panic(err)
+		}
+	}
+	str := func(re *regexp.Regexp) validator.Func {
+		return func(fl validator.FieldLevel) bool { return re.MatchString(fl.Field().String()) }
+	}
+	must("country", str(countryPattern))
+	must("postalcode", str(postalCodePattern))
+	must("locale", str(localePattern))
+	must("date", func(fl validator.FieldLevel) bool {
+		_, err := time.Parse(time.DateOnly, fl.Field().String())
+		return err == nil
+	})
+	must("paymentmethod", func(fl validator.FieldLevel) bool {
+		for _, m := range PaymentMethods {
+			if fl.Field().String() == m {
+				return true
+			}
+		}
+		return false
+	})
+	return v
+}
+
+// APIName converts a Go field name of this package to its API name:
+// WebsiteID → websiteId, PrimaryAddress → primaryAddress.
+func APIName(goName string) string {
+	name := strings.ReplaceAll(goName, "ID", "Id")
+	r := []rune(name)
+	r[0] = unicode.ToLower(r[0])
+	return string(r)
+}
+
+func validateInput(in Input) error {
+	var fields []FieldError
+	if in.PaymentToken != nil {
+		fields = append(fields, FieldError{Field: "paymentToken", Message: "is not supported: this service keeps no payment vault; store the instrument with your payment provider and send defaultPaymentInstrument"})
+	}
+	rules := inputRules{WebsiteID: in.WebsiteID, Locale: in.Locale}
+	if pi := in.DefaultPaymentInstrument; pi != nil {
+		rules.DefaultPaymentInstrument = &paymentInstrumentRules{Method: pi.Method, PaymentInstrumentID: pi.PaymentInstrumentID}
+	}
+	if a := in.PrimaryAddress; a != nil {
+		rules.PrimaryAddress = &contactRules{
+			FirstName: a.FirstName, LastName: a.LastName, Organization: a.Organization, JobTitle: a.JobTitle,
+			Address: a.Address, Address2: a.Address2, City: a.City, Region: a.Region, Country: a.Country,
+			PostalCode: a.PostalCode, Dob: a.Dob,
+		}
+		for _, p := range a.PhoneNumbers {
+			rules.PrimaryAddress.PhoneNumbers = append(rules.PrimaryAddress.PhoneNumbers, phoneRules{Label: p.Label, Value: p.Value})
+		}
+		for _, e := range a.Emails {
+			rules.PrimaryAddress.Emails = append(rules.PrimaryAddress.Emails, emailRules{Label: e.Label, Value: e.Value})
+		}
+		fields = append(fields, onePrimary("primaryAddress.phoneNumbers", a.PhoneNumbers)...)
+		fields = append(fields, onePrimary("primaryAddress.emails", a.Emails)...)
+	}
+	fields = append(fields, structErrors(rules)...)
+	fields = append(fields, checkCustomFields(in.CustomFields)...)
+	if len(fields) > 0 {
+		return invalid(fields...)
+	}
+	return nil
+}
+
+func onePrimary(field string, points []ContactPoint) []FieldError {
+	n := 0
+	for _, p := range points {
+		if p.Primary {
+			n++
+		}
+	}
+	if n > 1 {
+		return []FieldError{{Field: field, Message: "at most one entry may be primary"}}
+	}
+	return nil
+}
+
+// structErrors runs the tag rules on v and returns its failures as API paths.
+func structErrors(v any) []FieldError {
+	err := validate.Struct(v)
+	if err == nil {
+		return nil
+	}
+	var verrs validator.ValidationErrors
+	if !errors.As(err, &verrs) {
+		panic("customers: validator misuse: " + err.Error())
+	}
+	out := make([]FieldError, 0, len(verrs))
+	for _, fe := range verrs {
+		// Namespace is "inputRules.primaryAddress.emails[0].value": drop the type.
+		ns := fe.Namespace()
+		if i := strings.IndexByte(ns, '.'); i >= 0 {
+			ns = ns[i+1:]
+		}
+		out = append(out, FieldError{Field: ns, Message: ruleMessage(fe)})
+	}
+	return out
+}
+
+func ruleMessage(fe validator.FieldError) string {
+	switch fe.Tag() {
+	case "required":
+		return "is required and may not be empty"
+	case "min":
+		return "may not be empty (send null to leave it unset)"
+	case "max":
+		return "must be at most " + fe.Param() + " characters"
+	case "email":
+		return "must be a valid email address"
+	case "country":
+		return "must be an ISO 3166-1 alpha-2 country code in upper case, such as GB"
+	case "postalcode":
+		return "may contain only letters, digits, spaces and hyphens"
+	case "date":
+		return "must be a date in the form YYYY-MM-DD"
+	case "locale":
+		return "must be a language tag such as fr-FR or en_US"
+	case "paymentmethod":
+		return "must be one of " + strings.Join(PaymentMethods, ", ")
+	}
+	return "is invalid (" + fe.Tag() + ")"
+}
+
+// checkCustomFields enforces: names of 1–100 letters, digits, "_" or "-";
+// values that are JSON scalars or arrays of scalars; at most
+// MaxCustomFieldsBytes serialized.
+func checkCustomFields(m map[string]any) []FieldError {
+	var out []FieldError
+	for _, k := range sortedKeys(m) {
+		path := "customFields." + k
+		if !customFieldPattern.MatchString(k) {
+			out = append(out, FieldError{Field: path, Message: "names must be 1 to 100 letters, digits, \"_\" or \"-\""})
+			continue
+		}
+		switch v := m[k].(type) {
+		case []any:
+			for i, e := range v {
+				if !isScalar(e) {
+					out = append(out, FieldError{Field: fmt.Sprintf("%s[%d]", path, i), Message: "array elements must be strings, numbers, booleans or null"})
+				}
+			}
+		default:
+			if !isScalar(v) {
+				out = append(out, FieldError{Field: path, Message: "must be a string, number, boolean, null or an array of those"})
+			}
+		}
+	}
+	if len(out) == 0 && m != nil {
+		b, err := json.Marshal(m)
+		if err != nil || len(b) > MaxCustomFieldsBytes {
+			out = append(out, FieldError{Field: "customFields", Message: fmt.Sprintf("must serialize to at most %d bytes of JSON", MaxCustomFieldsBytes)})
+		}
+	}
+	return out
+}
+
+func isScalar(v any) bool {
+	switch n := v.(type) {
+	case nil, string, bool:
+		return true
+	case json.Number:
+		f, err := n.Float64()
+		return err == nil && !math.IsInf(f, 0)
+	case float64:
+		return !math.IsInf(n, 0) && !math.IsNaN(n)
+	}
+	return false
+}
+
+// canonicalCustomFields returns a copy of m (never nil) with every number in
+// one canonical spelling, so that 1.50 and 1.5 compare equal and a repeated
+// PUT of the same values is recognised as no change.
+func canonicalCustomFields(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if arr, ok := v.([]any); ok {
+			cp := make([]any, len(arr))
+			for i, e := range arr {
+				cp[i] = canonicalNumber(e)
+			}
+			out[k] = cp
+			continue
+		}
+		out[k] = canonicalNumber(v)
+	}
+	return out
+}
+
+func canonicalNumber(v any) any {
+	var f float64
+	switch n := v.(type) {
+	case json.Number:
+		if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+			return json.Number(strconv.FormatInt(i, 10))
+		}
+		var err error
+		if f, err = n.Float64(); err != nil {
+			return v
+		}
+	case float64:
+		f = n
+	default:
+		return v
+	}
+	return json.Number(strconv.FormatFloat(f, 'f', -1, 64))
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

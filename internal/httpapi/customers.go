@@ -1,0 +1,114 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/billing/customers-api/internal/customers"
+	"github.com/go-chi/chi/v5"
+)
+
+func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) error {
+	var in customerIn
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := s.customers.Create(r.Context(), principal(r.Context()).OrganizationID, in.toInput())
+	if err != nil {
+		return err
+	}
+	s.writeCustomer(w, r, http.StatusCreated, c)
+	return nil
+}
+
+func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.customers.Get(r.Context(), principal(r.Context()).OrganizationID, pathID(r))
+	if err != nil {
+		return err
+	}
+	if tags := entityTags(r.Header, "If-None-Match"); tags != nil && matchesETag(tags, c.Revision) {
+		w.Header().Set("ETag", quoteETag(c.Revision))
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	s.writeCustomer(w, r, http.StatusOK, c)
+	return nil
+}
+
+func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request) error {
+	id := pathID(r)
+	var in customerIn
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, created, err := s.customers.Put(r.Context(), principal(r.Context()).OrganizationID, id, in.toInput(), precondition(r))
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	s.writeCustomer(w, r, status, c)
+	return nil
+}
+
+// writeCustomer answers with a customer, its ETag and, on 201, Location.
+func (s *Server) writeCustomer(w http.ResponseWriter, r *http.Request, status int, c *customers.Customer) {
+	base := s.baseURL(r)
+	w.Header().Set("ETag", quoteETag(c.Revision))
+	if status == http.StatusCreated {
+		w.Header().Set("Location", customerURL(base, c.ID))
+	}
+	writeJSON(w, status, toCustomerOut(c, base))
+}
+
+// pathID is the {id} path parameter, percent-decoded.
+func pathID(r *http.Request) string {
+	raw := chi.URLParam(r, "id")
+	if id, err := url.PathUnescape(raw); err == nil {
+		return id
+	}
+	return raw
+}
+
+func quoteETag(rev int64) string { return `"` + customers.ETag(rev) + `"` }
+
+// entityTags parses an If-Match or If-None-Match header into unquoted tags
+// ("*" kept as is; weak tags compared by their opaque part). It returns nil
+// when the header is absent, and an empty non-nil list when it is present
+// but holds no tag, which then matches nothing.
+func entityTags(h http.Header, name string) []string {
+	values := h.Values(name)
+	if len(values) == 0 {
+		return nil
+	}
+	tags := []string{}
+	for _, v := range values {
+		for _, t := range strings.Split(v, ",") {
+			t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+			if t == "*" {
+				tags = append(tags, t)
+			} else if len(t) >= 2 && t[0] == '"' && t[len(t)-1] == '"' {
+				tags = append(tags, t[1:len(t)-1])
+			}
+		}
+	}
+	return tags
+}
+
+func matchesETag(tags []string, rev int64) bool {
+	want := customers.ETag(rev)
+	for _, t := range tags {
+		if t == "*" || t == want {
+			return true
+		}
+	}
+	return false
+}
+
+// precondition reads the conditional headers of a write.
+func precondition(r *http.Request) customers.Precondition {
+	return customers.Precondition{IfMatch: entityTags(r.Header, "If-Match"), IfNoneMatch: entityTags(r.Header, "If-None-Match")}
+}
