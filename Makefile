@@ -1,0 +1,38 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Everything else is for working on the service.
+
+GO        ?= go
+BIN       := bin/customers-api
+PKGS      := ./...
+
+.PHONY: run test check build fmt vet lint tools help postgres-check
+
+help:
+	@echo "make run    start the API on 127.0.0.1:8080 (local PostgreSQL under .data/ unless DATABASE_URL is set)"
+	@echo "make test   run every test against a throwaway PostgreSQL the tests start themselves"
+	@echo "make check  gofmt check, go vet, staticcheck and the race-enabled tests: the merge gate"
+	@echo "make build  build $(BIN)"
+
+build:
+	$(GO) build -o $(BIN) ./cmd/customers-api
+
+run: postgres-check build
+	./$(BIN) serve
+
+test: postgres-check
+	$(GO) test -count=1 $(PKGS)
+
+check: postgres-check
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+	$(GO) test -race -count=1 $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+# PostgreSQL's server binaries are needed unless DATABASE_URL (for run) or
+# TEST_DATABASE_URL (for test) points at a server.
+postgres-check:
+	@scripts/ensure-postgres.sh

@@ -1,0 +1,106 @@
+package architecture
+
+import (
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/billing/customers-api"
+
+type pkg struct {
+	ImportPath string
+	Imports    []string
+	Deps       []string
+	Standard   bool
+}
+
+// listPackages asks the go tool for every package of the module with its
+// direct imports and transitive dependencies.
+func listPackages(t *testing.T) map[string]pkg {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps=false", "-json", module+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	pkgs := map[string]pkg{}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for dec.More() {
+		var p pkg
+		if err := dec.Decode(&p); err != nil {
+			t.Fatalf("decode go list output: %v", err)
+		}
+		pkgs[p.ImportPath] = p
+	}
+	if len(pkgs) < 5 {
+		t.Fatalf("go list found only %d packages; is the module path %s?", len(pkgs), module)
+	}
+	return pkgs
+}
+
+func isStandard(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
+}
+
+func TestDependencyDirection(t *testing.T) {
+	pkgs := listPackages(t)
+	// Adapters and infrastructure the domain must never reach, directly or
+	// not. An entry ending in "/" forbids everything below it; any other
+	// entry is one package (database/sql/driver, which uuid uses, is fine).
+	adapters := []string{
+		module + "/internal/httpapi", module + "/internal/postgres", module + "/internal/localpg",
+		module + "/cmd/", "github.com/go-chi/", "github.com/jmoiron/sqlx", "github.com/lib/pq",
+		"net/http", "net/http/", "database/sql",
+	}
+	rules := []struct {
+		pkg       string
+		forbidden []string
+		stdOnly   bool
+	}{
+		{pkg: module + "/internal/customers", forbidden: adapters},
+		{pkg: module + "/internal/access", forbidden: adapters},
+		{pkg: module + "/internal/config", stdOnly: true},
+		{pkg: module + "/internal/localpg", stdOnly: true},
+		{pkg: module + "/pkg/filter", stdOnly: true},
+		{pkg: module + "/internal/httpapi", forbidden: []string{module + "/internal/postgres", module + "/internal/localpg", "github.com/jmoiron/sqlx", "github.com/lib/pq"}},
+		{pkg: module + "/internal/postgres", forbidden: []string{module + "/internal/httpapi", "github.com/go-chi/", "net/http"}},
+	}
+	for _, r := range rules {
+		if _, ok := pkgs[r.pkg]; !ok {
+			if r.pkg == module+"/pkg/filter" {
+				continue // arrives with the collection-query work
+			}
+			t.Errorf("package %s not found", r.pkg)
+			continue
+		}
+		for _, d := range transitive(t, r.pkg) {
+			if r.stdOnly && !isStandard(d) && !strings.HasPrefix(d, module+"/") {
+				t.Errorf("%s must use the standard library only, but depends on %s", r.pkg, d)
+			}
+			for _, f := range r.forbidden {
+				if d == f || (strings.HasSuffix(f, "/") && strings.HasPrefix(d, f)) {
+					t.Errorf("%s depends on %s, which points the wrong way", r.pkg, d)
+				}
+			}
+		}
+	}
+	for path, p := range pkgs {
+		for _, imp := range p.Imports {
+			if strings.HasPrefix(imp, module+"/cmd") {
+				t.Errorf("%s imports %s: nothing may import a command", path, imp)
+			}
+		}
+	}
+}
+
+// transitive returns every package path pkg depends on.
+func transitive(t *testing.T, pkgPath string) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", pkgPath).Output()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v", pkgPath, err)
+	}
+	return strings.Fields(string(out))
+}
