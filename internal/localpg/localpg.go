@@ -9,6 +9,11 @@
 // socket in a directory of its own, so any number of clusters can run side by
 // side (parallel test packages) without racing for a port.
 //
+// A throwaway cluster does not outlive the process that started it: if the
+// process ends without Stop (a panicking test, Ctrl-C, a test timeout,
+// os.Exit), a small watchdog shell process stops the server and removes the
+// directory.
+//
 // PostgreSQL refuses to run as root. When the process is root, the server
 // programs run as the "postgres" system user through runuser(1) and the
 // cluster directory is handed over to that user.
@@ -60,6 +65,7 @@ type Cluster struct {
 	ownSocket bool   // socketDir is a temp dir of its own to remove on Stop
 	run       runner
 	log       func(string)
+	watchdog  *watchdog // throwaway clusters only
 
 	stopOnce sync.Once
 	stopErr  error
@@ -118,6 +124,12 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		if err := run.prepareDir(c.dir); err != nil {
 			return nil, err
 		}
+		if err := c.chooseSocketDir(); err != nil {
+			return nil, err
+		}
+		if c.watchdog, err = startWatchdog(run, c.dir, c.socketDir); err != nil {
+			return nil, err
+		}
 	} else if c.dir, err = preparePersistentDir(run, opts.DataDir); err != nil {
 		return nil, err
 	}
@@ -134,8 +146,10 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		}
 	}
 
-	if err := c.chooseSocketDir(); err != nil {
-		return nil, err
+	if c.socketDir == "" {
+		if err := c.chooseSocketDir(); err != nil {
+			return nil, err
+		}
 	}
 	if !initialised {
 		if err := c.initdb(ctx, opts.Fast); err != nil {
@@ -167,7 +181,8 @@ func (c *Cluster) URL(database string) string {
 // clients) and waits for it to exit, then removes the directory of a
 // throwaway cluster and any separate socket directory. It does not stop a
 // server that Start found already running. If the server does not stop,
-// Stop returns the error and keeps the directories. Calling Stop again
+// Stop returns the error and keeps the directories (a throwaway cluster's
+// watchdog still removes them when the process ends). Calling Stop again
 // returns the first call's result.
 func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() { c.stopErr = c.stop() })
@@ -187,7 +202,9 @@ func (c *Cluster) stop() error {
 	// Stopped now, or already gone (crashed or killed): either way nothing
 	// uses the directories any more.
 	c.log(fmt.Sprintf("stopped PostgreSQL in %s", c.dir))
-	return c.removeDirs()
+	err = c.removeDirs()
+	c.watchdog.disarm()
+	return err
 }
 
 // abort undoes a failed Start.
@@ -197,6 +214,7 @@ func (c *Cluster) abort() {
 		_, _ = c.run.cmd(context.Background(), "pg_ctl", "stop", "-D", c.dir, "-m", "immediate", "-w", "-t", strconv.Itoa(startTimeout))
 	}
 	_ = c.removeDirs()
+	c.watchdog.disarm()
 }
 
 func (c *Cluster) removeDirs() error {
@@ -294,15 +312,19 @@ func (c *Cluster) start(ctx context.Context, fast bool) error {
 	c.started = true
 	out, err := c.run.cmd(ctx, "pg_ctl", "start", "-D", c.dir, "-l", logFile, "-w", "-t", strconv.Itoa(startTimeout), "-o", o)
 	if err != nil {
+		where := logFile
+		if c.throwaway {
+			where += " (removed with the throwaway cluster)"
+		}
 		return fmt.Errorf("localpg: pg_ctl start %s: %w\n%s\nlast lines of %s:\n%s",
-			c.dir, err, strings.TrimSpace(string(out)), logFile, c.logTail(logFile))
+			c.dir, err, strings.TrimSpace(string(out)), where, c.logTail(logFile))
 	}
 	mode := ""
 	if fast {
 		mode = " (fast, not crash-safe)"
 	}
-	c.log(fmt.Sprintf("started PostgreSQL in %s%s in %s, socket %s",
-		c.dir, mode, time.Since(began).Round(time.Millisecond), socketPath(c.socketDir, c.port)))
+	c.log(fmt.Sprintf("started PostgreSQL%s in %s: data %s, socket %s",
+		mode, time.Since(began).Round(time.Millisecond), c.dir, socketPath(c.socketDir, c.port)))
 	return nil
 }
 
@@ -393,7 +415,12 @@ func preparePersistentDir(run runner, dataDir string) (string, error) {
 // the newest /usr/lib/postgresql/<version>/bin. If there is none, the error
 // says how to install PostgreSQL or use an existing server instead.
 func FindBinDir() (string, error) {
-	if initdb, err := exec.LookPath("initdb"); err == nil {
+	return findBinDir(exec.LookPath, "/usr/lib/postgresql")
+}
+
+// findBinDir is FindBinDir with PATH lookup and the Debian root injected.
+func findBinDir(lookPath func(string) (string, error), debianRoot string) (string, error) {
+	if initdb, err := lookPath("initdb"); err == nil {
 		candidates := []string{filepath.Dir(initdb)}
 		// A symlink (e.g. /usr/local/bin/initdb) may point into a full
 		// installation even when pg_ctl was not linked beside it.
@@ -406,7 +433,6 @@ func FindBinDir() (string, error) {
 			}
 		}
 	}
-	const debianRoot = "/usr/lib/postgresql"
 	entries, _ := os.ReadDir(debianRoot) // absent: fall through to the error
 	best, bestVersion := "", []int(nil)
 	for _, e := range entries {
@@ -486,23 +512,21 @@ func newRunner(binDir string) (runner, error) {
 	if r.gid, err = strconv.Atoi(u.Gid); err != nil {
 		return r, fmt.Errorf("localpg: postgres gid %q: %w", u.Gid, err)
 	}
-	if r.runuser, err = exec.LookPath("runuser"); err != nil {
-		return r, fmt.Errorf("localpg: running as root needs runuser (util-linux) to run PostgreSQL as the postgres user: %w", err)
+	// runuser lives in /usr/sbin, which a root PATH may lack.
+	for _, p := range []string{"runuser", "/usr/sbin/runuser", "/sbin/runuser"} {
+		if r.runuser, err = exec.LookPath(p); err == nil {
+			return r, nil
+		}
 	}
-	return r, nil
+	return r, fmt.Errorf("localpg: running as root needs runuser (util-linux) to run PostgreSQL as the postgres user: %w", err)
 }
 
 // cmd runs a program from binDir and returns its combined output. When ctx
 // is cancelled the whole process group gets SIGTERM: it reaches the program
 // even behind runuser, and lets initdb remove what it had written.
 func (r runner) cmd(ctx context.Context, name string, args ...string) ([]byte, error) {
-	path := filepath.Join(r.binDir, name)
-	var cmd *exec.Cmd
-	if r.runuser != "" {
-		cmd = exec.CommandContext(ctx, r.runuser, append([]string{"-u", "postgres", "--", path}, args...)...)
-	} else {
-		cmd = exec.CommandContext(ctx, path, args...)
-	}
+	argv := r.argv(name, args...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	// The postgres user may not be allowed into our working directory
 	// (e.g. /root), which the programs complain about.
 	cmd.Dir = "/"
@@ -520,6 +544,15 @@ func (r runner) cmd(ctx context.Context, name string, args ...string) ([]byte, e
 		err = fmt.Errorf("%w (%v)", ctx.Err(), err) // say why it was killed
 	}
 	return out.Bytes(), err
+}
+
+// argv is the command line that runs program name from binDir.
+func (r runner) argv(name string, args ...string) []string {
+	path := filepath.Join(r.binDir, name)
+	if r.runuser != "" {
+		return append([]string{r.runuser, "-u", "postgres", "--", path}, args...)
+	}
+	return append([]string{path}, args...)
 }
 
 // prepareDir gives a directory Start created to the postgres user.
@@ -605,4 +638,58 @@ func shellQuote(s string) string {
 func confQuote(s string) string {
 	s = strings.ReplaceAll(s, `\`, `\\`)
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// watchdog is a shell process, in a session of its own so that Ctrl-C
+// spares it, that reads from a pipe only this process can write to. The
+// kernel closes the pipe however this process ends; at end of file without
+// the all-clear, the watchdog stops the server and removes the directories.
+// If a server still comes up after that (a pg_ctl start killed halfway),
+// it shuts itself down within a minute of finding its lock file gone.
+type watchdog struct {
+	cmd *exec.Cmd
+	// w is a raw descriptor, not an *os.File: a finalizer closing it
+	// would set the watchdog off while the cluster is still in use.
+	w int
+}
+
+const watchdogScript = `dir=$1 sock=$2
+shift 2
+IFS= read -r line
+[ "$line" = stopped ] && exit 0
+"$@" >/dev/null 2>&1
+rm -rf "$dir"
+[ "$sock" = "$dir" ] || rm -rf "$sock"
+`
+
+func startWatchdog(run runner, dir, socketDir string) (*watchdog, error) {
+	var fds [2]int
+	// O_CLOEXEC: no other child (initdb, pg_ctl, the server) may hold the
+	// write end, or the pipe would not close when we die.
+	if err := syscall.Pipe2(fds[:], syscall.O_CLOEXEC); err != nil {
+		return nil, fmt.Errorf("localpg: watchdog pipe: %w", err)
+	}
+	r := os.NewFile(uintptr(fds[0]), "watchdog")
+	defer r.Close() // the child has its copy
+	stop := run.argv("pg_ctl", "stop", "-D", dir, "-m", "immediate", "-w", "-t", strconv.Itoa(startTimeout))
+	cmd := exec.Command("/bin/sh", append([]string{"-c", watchdogScript, "localpg-watchdog", dir, socketDir}, stop...)...)
+	cmd.Stdin = r
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		_ = syscall.Close(fds[1])
+		return nil, fmt.Errorf("localpg: start watchdog: %w", err)
+	}
+	return &watchdog{cmd: cmd, w: fds[1]}, nil
+}
+
+// disarm tells the watchdog all is well and waits for it to exit.
+func (wd *watchdog) disarm() {
+	if wd == nil || wd.cmd == nil {
+		return
+	}
+	_, _ = syscall.Write(wd.w, []byte("stopped\n"))
+	_ = syscall.Close(wd.w)
+	_ = wd.cmd.Wait()
+	wd.cmd = nil
 }

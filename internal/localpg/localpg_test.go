@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -23,6 +25,43 @@ func TestFindBinDir(t *testing.T) {
 	for _, name := range []string{"initdb", "pg_ctl"} {
 		if !isExecutable(filepath.Join(dir, name)) {
 			t.Errorf("FindBinDir() = %s, which has no %s", dir, name)
+		}
+	}
+}
+
+func TestFindBinDirPicksNewestInstalled(t *testing.T) {
+	root := t.TempDir()
+	for _, v := range []string{"9.6", "16", "15", "17"} {
+		bin := filepath.Join(root, v, "bin")
+		if err := os.MkdirAll(bin, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		names := []string{"initdb", "pg_ctl", "postgres"}
+		if v == "17" {
+			names = names[:1] // incomplete (client-only) install: ignored
+		}
+		for _, name := range names {
+			if err := os.WriteFile(filepath.Join(bin, name), nil, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	notOnPath := func(string) (string, error) { return "", exec.ErrNotFound }
+	got, err := findBinDir(notOnPath, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(root, "16", "bin"); got != want {
+		t.Errorf("findBinDir = %s, want %s", got, want)
+	}
+
+	_, err = findBinDir(notOnPath, t.TempDir())
+	if err == nil {
+		t.Fatal("findBinDir found binaries in an empty root")
+	}
+	for _, want := range []string{"apt-get install -y postgresql", "DATABASE_URL"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
 		}
 	}
 }
@@ -278,6 +317,80 @@ func TestStartCancelledCleansUp(t *testing.T) {
 	}
 }
 
+func TestStartFailureShowsServerLog(t *testing.T) {
+	t.Parallel()
+	dataDir := filepath.Join(reachableTempDir(t), "pg")
+	c := startPersistent(t, dataDir)
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := appendFile(filepath.Join(dataDir, "postgresql.conf"), "shared_buffers = plenty\n"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Start(t.Context(), Options{DataDir: dataDir})
+	if err == nil {
+		t.Fatal("Start succeeded with a broken postgresql.conf")
+	}
+	for _, want := range []string{filepath.Join(dataDir, "postgres.log"), `"shared_buffers"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s:\n%v", want, err)
+		}
+	}
+}
+
+// A throwaway cluster whose process dies without Stop is cleaned up anyway.
+func TestThrowawayDoesNotOutliveProcess(t *testing.T) {
+	t.Parallel()
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestChildProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("child exited cleanly, want it to die without Stop:\n%s", out)
+	}
+	var dir string
+	var pid int
+	if _, err := fmt.Sscanf(lineWith(string(out), "cluster "), "cluster %s %d", &dir, &pid); err != nil {
+		t.Fatalf("child did not start a cluster: %v\n%s", err, out)
+	}
+	waitGone(t, pid)
+	deadline := time.Now().Add(10 * time.Second)
+	for fileExists(dir) {
+		if time.Now().After(deadline) {
+			t.Fatalf("cluster dir %s still there after its process died", dir)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// childEnv makes TestChildProcess, run by a test in a child process, start
+// a throwaway cluster and die without stopping it.
+const childEnv = "LOCALPG_TEST_CHILD"
+
+func TestChildProcess(t *testing.T) {
+	if os.Getenv(childEnv) == "" {
+		return
+	}
+	c, err := Start(t.Context(), Options{Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(c.dir, "postmaster.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("cluster %s %s\n", c.dir, strings.SplitN(string(b), "\n", 2)[0])
+	os.Exit(3)
+}
+
+func lineWith(text, prefix string) string {
+	for line := range strings.Lines(text) {
+		if strings.HasPrefix(line, prefix) {
+			return line
+		}
+	}
+	return ""
+}
+
 func TestFastRejectedForPersistent(t *testing.T) {
 	_, err := Start(t.Context(), Options{DataDir: filepath.Join(t.TempDir(), "pg"), Fast: true})
 	if err == nil {
@@ -355,5 +468,18 @@ func waitGone(t *testing.T, pid int) {
 			t.Fatalf("process %d still alive", pid)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// BenchmarkStartStopFast measures what a test package pays for its cluster.
+func BenchmarkStartStopFast(b *testing.B) {
+	for b.Loop() {
+		c, err := Start(b.Context(), Options{Fast: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Stop(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
