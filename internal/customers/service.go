@@ -39,6 +39,21 @@ type Tx interface {
 	UpdateCustomer(ctx context.Context, c *Customer) error
 	// MergedInto is Store.MergedInto seen from inside the transaction.
 	MergedInto(ctx context.Context, id string) (string, error)
+	// DeleteCustomer deletes customer id and its lead source.
+	DeleteCustomer(ctx context.Context, id string) error
+	// RecordMerge remembers that source was merged into target at t, with
+	// source's last stored representation, and points earlier merges into
+	// source at target. Call it before deleting source.
+	RecordMerge(ctx context.Context, source, target string, t time.Time) error
+
+	// GetLeadSource returns the lead source of customer id, or nil. Lock the
+	// customer first: its row lock guards its lead source.
+	GetLeadSource(ctx context.Context, id string) (*LeadSource, error)
+	// PutLeadSource inserts or replaces ls.
+	PutLeadSource(ctx context.Context, ls *LeadSource) error
+	// DeleteLeadSource deletes the lead source of customer id and reports
+	// whether there was one.
+	DeleteLeadSource(ctx context.Context, id string) (bool, error)
 }
 
 // Service holds the business rules of customers. It is safe for concurrent use.
@@ -78,6 +93,9 @@ type Input struct {
 	// PaymentToken is accepted from clients only to be refused: this service
 	// keeps no payment vault.
 	PaymentToken *string
+	// LeadSource, when not nil, sets the customer's lead source in the same
+	// transaction, as PutLeadSource does; nil leaves it untouched.
+	LeadSource *LeadSourceData
 }
 
 // Precondition is a client's condition on the current state of a resource,
@@ -158,7 +176,8 @@ func (s *Service) Create(ctx context.Context, orgID string, in Input) (*Customer
 			// A UUID v4 collision: practically impossible, so treat as a bug.
 			return fmt.Errorf("generated id %q already exists", c.ID)
 		}
-		return nil
+		_, err = s.inlineLeadSource(ctx, tx, c, in)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create customer: %w", err)
@@ -196,6 +215,13 @@ func (s *Service) Put(ctx context.Context, orgID, id string, in Input, pre Preco
 					return err
 				}
 				c = s.replace(cur, in)
+				lsChanged, err := s.inlineLeadSource(ctx, tx, c, in)
+				if err != nil {
+					return err
+				}
+				if lsChanged && c.Revision == cur.Revision {
+					s.touch(c) // one revision for the whole request
+				}
 				if c.Revision != cur.Revision {
 					return tx.UpdateCustomer(ctx, c)
 				}
@@ -222,7 +248,8 @@ func (s *Service) Put(ctx context.Context, orgID, id string, in Input, pre Preco
 				return conflict("Customer %q was merged into customer %q and cannot be written again.", id, target)
 			}
 			c, created = next, true
-			return nil
+			_, err = s.inlineLeadSource(ctx, tx, c, in)
+			return err
 		}
 		return fmt.Errorf("upsert of %q lost %d races in a row", id, maxUpsertAttempts)
 	})
@@ -230,6 +257,17 @@ func (s *Service) Put(ctx context.Context, orgID, id string, in Input, pre Preco
 		return nil, false, fmt.Errorf("put customer: %w", err)
 	}
 	return c, created, nil
+}
+
+// inlineLeadSource applies the write-only leadSource of a customer write to
+// customer c and reports whether it changed. A customer created with one
+// keeps revision 0.
+func (s *Service) inlineLeadSource(ctx context.Context, tx Tx, c *Customer, in Input) (bool, error) {
+	if in.LeadSource == nil {
+		return false, nil
+	}
+	_, _, changed, err := s.writeLeadSource(ctx, tx, c, *in.LeadSource)
+	return changed, err
 }
 
 // newCustomer builds a customer at revision 0 from valid input.

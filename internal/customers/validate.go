@@ -145,7 +145,10 @@ func validateInput(in Input) error {
 		fields = append(fields, onePrimary("primaryAddress.phoneNumbers", a.PhoneNumbers)...)
 		fields = append(fields, onePrimary("primaryAddress.emails", a.Emails)...)
 	}
-	fields = append(fields, structErrors(rules)...)
+	fields = append(fields, structErrors(rules, "")...)
+	if in.LeadSource != nil {
+		fields = append(fields, structErrors(*in.LeadSource, "leadSource.")...)
+	}
 	fields = append(fields, checkCustomFields(in.CustomFields)...)
 	if len(fields) > 0 {
 		return invalid(fields...)
@@ -166,8 +169,9 @@ func onePrimary(field string, points []ContactPoint) []FieldError {
 	return nil
 }
 
-// structErrors runs the tag rules on v and returns its failures as API paths.
-func structErrors(v any) []FieldError {
+// structErrors runs the tag rules on v and returns its failures as API
+// paths, each after prefix (such as "leadSource.").
+func structErrors(v any, prefix string) []FieldError {
 	err := validate.Struct(v)
 	if err == nil {
 		return nil
@@ -183,7 +187,7 @@ func structErrors(v any) []FieldError {
 		if i := strings.IndexByte(ns, '.'); i >= 0 {
 			ns = ns[i+1:]
 		}
-		out = append(out, FieldError{Field: ns, Message: ruleMessage(fe)})
+		out = append(out, FieldError{Field: prefix + ns, Message: ruleMessage(fe)})
 	}
 	return out
 }
@@ -196,6 +200,8 @@ func ruleMessage(fe validator.FieldError) string {
 		return "may not be empty (send null to leave it unset)"
 	case "max":
 		return "must be at most " + fe.Param() + " characters"
+	case "uri":
+		return "must be a URI"
 	case "email":
 		return "must be a valid email address"
 	case "country":

@@ -54,6 +54,18 @@ func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// mergeCustomer serves DELETE /customers/{id}?targetCustomerId=T: the path
+// customer is merged into T and disappears.
+func (s *Server) mergeCustomer(w http.ResponseWriter, r *http.Request) error {
+	target := r.URL.Query().Get("targetCustomerId")
+	_, err := s.customers.Merge(r.Context(), principal(r.Context()).OrganizationID, pathID(r), target, precondition(r))
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
 // writeCustomer answers with a customer, its ETag and, on 201, Location.
 func (s *Server) writeCustomer(w http.ResponseWriter, r *http.Request, status int, c *customers.Customer) {
 	base := s.baseURL(r)

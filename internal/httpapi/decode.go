@@ -111,6 +111,13 @@ func knownFields(t reflect.Type) map[string]reflect.Type {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			// encoding/json promotes an untagged embedded struct's fields.
+			for k, v := range knownFields(f.Type) {
+				m[k] = v
+			}
+			continue
+		}
 		if name == "" || name == "-" {
 			continue
 		}

@@ -93,6 +93,11 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/customers", access.PostCustomer, s.createCustomer},
 		{http.MethodGet, "/customers/{id}", access.GetCustomer, s.getCustomer},
 		{http.MethodPut, "/customers/{id}", access.PutCustomer, s.putCustomer},
+		{http.MethodDelete, "/customers/{id}", access.DeleteCustomer, s.mergeCustomer},
+		{http.MethodGet, "/customers/{id}/lead-source", access.GetCustomerLeadSource, s.getLeadSource},
+		{http.MethodPut, "/customers/{id}/lead-source", access.PutCustomerLeadSource, s.putLeadSource},
+		{http.MethodPost, "/customers/{id}/lead-source", access.PutCustomerLeadSource, s.putLeadSource},
+		{http.MethodDelete, "/customers/{id}/lead-source", access.DeleteCustomerLeadSource, s.deleteLeadSource},
 	}
 }
 

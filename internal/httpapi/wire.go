@@ -21,6 +21,8 @@ type customerIn struct {
 	Locale                   *string                `json:"locale"`
 	IsEddRequired            *bool                  `json:"isEddRequired"`
 	PaymentToken             *string                `json:"paymentToken"`
+	// LeadSource is write-only: it sets the lead source and is never echoed.
+	LeadSource *leadSourceIn `json:"leadSource"`
 
 	ID              json.RawMessage `json:"id"`
 	Email           json.RawMessage `json:"email"`
@@ -50,6 +52,10 @@ func (in *customerIn) toInput() customers.Input {
 	}
 	if a := in.PrimaryAddress; a != nil {
 		out.PrimaryAddress = a.toContact()
+	}
+	if in.LeadSource != nil {
+		data := in.LeadSource.toData()
+		out.LeadSource = &data
 	}
 	return out
 }

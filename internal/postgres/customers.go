@@ -190,7 +190,8 @@ c.is_edd_required, c.created_time, c.updated_time, c.revision,
 c.average_value_currency, c.average_value_amount, c.average_value_amount_usd,
 c.lifetime_revenue_currency, c.lifetime_revenue_amount, c.lifetime_revenue_amount_usd,
 c.payment_count, c.invoice_count, c.last_payment_time, c.tags,
-false AS has_lead_source`
+EXISTS (SELECT 1 FROM lead_sources l
+        WHERE l.organization_id = c.organization_id AND l.customer_id = c.id) AS has_lead_source`
 
 const sqlGetCustomer = `SELECT ` + customerColumns + `
 FROM customers c WHERE c.organization_id = $1 AND c.id = $2`
@@ -320,6 +321,43 @@ func (t *customerTx) UpdateCustomer(ctx context.Context, c *customers.Customer) 
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return fmt.Errorf("update customer %q: %d rows, %v", c.ID, n, err)
+	}
+	return nil
+}
+
+const sqlDeleteCustomer = `DELETE FROM customers WHERE organization_id = $1 AND id = $2`
+
+func (t *customerTx) DeleteCustomer(ctx context.Context, id string) error {
+	if _, err := t.tx.ExecContext(ctx, sqlDeleteCustomer, t.orgID, id); err != nil {
+		return fmt.Errorf("delete customer: %w", err)
+	}
+	return nil
+}
+
+// The snapshot is the duplicate's stored row and lead source as the
+// database holds them at the moment of the merge.
+const sqlRecordMerge = `
+INSERT INTO customer_merges (organization_id, source_id, target_id, merged_time, source_snapshot)
+SELECT c.organization_id, c.id, $3, $4,
+       to_jsonb(c) || jsonb_build_object('lead_source', to_jsonb(l))
+FROM customers c
+LEFT JOIN lead_sources l ON l.organization_id = c.organization_id AND l.customer_id = c.id
+WHERE c.organization_id = $1 AND c.id = $2`
+
+// Ids merged into the duplicate earlier now lead to the survivor.
+const sqlRepointMerges = `
+UPDATE customer_merges SET target_id = $3 WHERE organization_id = $1 AND target_id = $2`
+
+func (t *customerTx) RecordMerge(ctx context.Context, source, target string, at time.Time) error {
+	res, err := t.tx.ExecContext(ctx, sqlRecordMerge, t.orgID, source, target, at)
+	if err != nil {
+		return fmt.Errorf("record merge: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("record merge of %q: %d rows, %v", source, n, err)
+	}
+	if _, err := t.tx.ExecContext(ctx, sqlRepointMerges, t.orgID, source, target); err != nil {
+		return fmt.Errorf("repoint merges: %w", err)
 	}
 	return nil
 }

@@ -1,0 +1,184 @@
+package customers
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"time"
+)
+
+// LeadSourceData is where a customer came from: the values a client writes.
+// Each is nil when unknown.
+type LeadSourceData struct {
+	Medium       *string `validate:"omitnil,max=512"`
+	Source       *string `validate:"omitnil,max=512"`
+	Campaign     *string `validate:"omitnil,max=512"`
+	Term         *string `validate:"omitnil,max=512"`
+	Content      *string `validate:"omitnil,max=512"`
+	Affiliate    *string `validate:"omitnil,max=512"`
+	SubAffiliate *string `validate:"omitnil,max=512"`
+	SalesAgent   *string `validate:"omitnil,max=512"`
+	ClickID      *string `validate:"omitnil,max=512"`
+	Path         *string `validate:"omitnil,max=512"`
+	Referrer     *string `validate:"omitnil,max=2083,uri"`
+}
+
+// LeadSource is a customer's lead source: its current values, and Original,
+// the values of the first write, which later writes never change.
+type LeadSource struct {
+	CustomerID string
+	LeadSourceData
+	Original    LeadSourceData
+	CreatedTime time.Time
+	UpdatedTime time.Time
+	// Revision is the customer's revision, which is also the lead source's
+	// entity tag; set on every lead source the service returns.
+	Revision int64
+}
+
+// GetLeadSource returns the lead source of customer id. A missing customer
+// or a customer without a lead source is a KindNotFound error.
+func (s *Service) GetLeadSource(ctx context.Context, orgID, id string) (*LeadSource, error) {
+	var ls *LeadSource
+	err := s.store.InTx(ctx, orgID, func(tx Tx) error {
+		c, err := s.lockExisting(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if ls, err = tx.GetLeadSource(ctx, id); err != nil {
+			return err
+		}
+		if ls == nil {
+			return notFound("Customer %q has no lead source.", id)
+		}
+		ls.Revision = c.Revision
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get lead source: %w", err)
+	}
+	return ls, nil
+}
+
+// PutLeadSource sets the lead source of customer id: the first write creates
+// it (created is true) and copies the values into Original; later writes
+// replace the current values only. A write that changes anything bumps the
+// customer's revision and updatedTime. A missing customer is KindNotFound
+// and nothing is written.
+func (s *Service) PutLeadSource(ctx context.Context, orgID, id string, data LeadSourceData, pre Precondition) (ls *LeadSource, created bool, err error) {
+	if err := validateLeadSource("", data); err != nil {
+		return nil, false, err
+	}
+	err = s.store.InTx(ctx, orgID, func(tx Tx) error {
+		c, err := s.lockExisting(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := pre.check(true, c.Revision); err != nil {
+			return err
+		}
+		var changed bool
+		if ls, created, changed, err = s.writeLeadSource(ctx, tx, c, data); err != nil {
+			return err
+		}
+		if changed {
+			s.touch(c)
+			if err := tx.UpdateCustomer(ctx, c); err != nil {
+				return err
+			}
+		}
+		ls.Revision = c.Revision
+		return nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("put lead source: %w", err)
+	}
+	return ls, created, nil
+}
+
+// DeleteLeadSource removes the lead source of customer id, Original
+// included, and bumps the customer's revision. A missing customer or lead
+// source is KindNotFound.
+func (s *Service) DeleteLeadSource(ctx context.Context, orgID, id string, pre Precondition) error {
+	err := s.store.InTx(ctx, orgID, func(tx Tx) error {
+		c, err := s.lockExisting(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := pre.check(true, c.Revision); err != nil {
+			return err
+		}
+		deleted, err := tx.DeleteLeadSource(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !deleted {
+			return notFound("Customer %q has no lead source.", id)
+		}
+		s.touch(c)
+		return tx.UpdateCustomer(ctx, c)
+	})
+	if err != nil {
+		return fmt.Errorf("delete lead source: %w", err)
+	}
+	return nil
+}
+
+// lockExisting locks customer id inside tx, or returns the not-found error
+// (naming the merge target when id was merged away).
+func (s *Service) lockExisting(ctx context.Context, tx Tx, id string) (*Customer, error) {
+	if !ValidID(id) {
+		return nil, notFound("Customer %q was not found.", id)
+	}
+	c, err := tx.LockCustomer(ctx, id)
+	if err != nil || c != nil {
+		return c, err
+	}
+	target, err := tx.MergedInto(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if target != "" {
+		return nil, notFound("Customer %q was merged into customer %q.", id, target)
+	}
+	return nil, notFound("Customer %q was not found.", id)
+}
+
+// writeLeadSource creates or replaces the lead source of the locked customer
+// c and reports whether anything changed. It does not write c: the caller
+// bumps c's revision once for the whole request.
+func (s *Service) writeLeadSource(ctx context.Context, tx Tx, c *Customer, data LeadSourceData) (ls *LeadSource, created, changed bool, err error) {
+	cur, err := tx.GetLeadSource(ctx, c.ID)
+	if err != nil {
+		return nil, false, false, err
+	}
+	now := s.clock()
+	switch {
+	case cur == nil:
+		ls = &LeadSource{CustomerID: c.ID, LeadSourceData: data, Original: data, CreatedTime: now, UpdatedTime: now}
+		created = true
+	case reflect.DeepEqual(cur.LeadSourceData, data):
+		return cur, false, false, nil
+	default:
+		ls = cur
+		ls.LeadSourceData, ls.UpdatedTime = data, now
+	}
+	if err := tx.PutLeadSource(ctx, ls); err != nil {
+		return nil, false, false, err
+	}
+	c.HasLeadSource = true
+	return ls, created, true, nil
+}
+
+// touch records one change of customer c: revision +1, updatedTime now.
+func (s *Service) touch(c *Customer) {
+	c.Revision++
+	c.UpdatedTime = s.clock()
+}
+
+func validateLeadSource(prefix string, data LeadSourceData) error {
+	if fields := structErrors(data, prefix); len(fields) > 0 {
+		return invalid(fields...)
+	}
+	return nil
+}

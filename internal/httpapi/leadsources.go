@@ -1,0 +1,106 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/billing/customers-api/internal/customers"
+)
+
+// leadSourceFields are the writable values of a lead source, on the wire.
+type leadSourceFields struct {
+	Medium       *string `json:"medium"`
+	Source       *string `json:"source"`
+	Campaign     *string `json:"campaign"`
+	Term         *string `json:"term"`
+	Content      *string `json:"content"`
+	Affiliate    *string `json:"affiliate"`
+	SubAffiliate *string `json:"subAffiliate"`
+	SalesAgent   *string `json:"salesAgent"`
+	ClickID      *string `json:"clickId"`
+	Path         *string `json:"path"`
+	Referrer     *string `json:"referrer"`
+}
+
+// leadSourceIn is the body of lead-source writes and the write-only
+// leadSource of a customer; read-only fields are accepted and ignored.
+type leadSourceIn struct {
+	leadSourceFields
+	CreatedTime json.RawMessage `json:"createdTime"`
+	UpdatedTime json.RawMessage `json:"updatedTime"`
+	Original    json.RawMessage `json:"original"`
+	Links       json.RawMessage `json:"_links"`
+}
+
+func (in *leadSourceIn) toData() customers.LeadSourceData {
+	return customers.LeadSourceData(in.leadSourceFields)
+}
+
+type leadSourceOut struct {
+	leadSourceFields
+	CreatedTime string           `json:"createdTime"`
+	UpdatedTime string           `json:"updatedTime"`
+	Original    leadSourceFields `json:"original"`
+	Links       []linkWire       `json:"_links"`
+}
+
+func toLeadSourceOut(ls *customers.LeadSource, base string) *leadSourceOut {
+	self := customerURL(base, ls.CustomerID)
+	return &leadSourceOut{
+		leadSourceFields: leadSourceFields(ls.LeadSourceData),
+		CreatedTime:      formatTime(ls.CreatedTime),
+		UpdatedTime:      formatTime(ls.UpdatedTime),
+		Original:         leadSourceFields(ls.Original),
+		Links:            []linkWire{{Rel: "self", Href: self + "/lead-source"}, {Rel: "customer", Href: self}},
+	}
+}
+
+func (s *Server) getLeadSource(w http.ResponseWriter, r *http.Request) error {
+	ls, err := s.customers.GetLeadSource(r.Context(), principal(r.Context()).OrganizationID, pathID(r))
+	if err != nil {
+		return err
+	}
+	if tags := entityTags(r.Header, "If-None-Match"); tags != nil && matchesETag(tags, ls.Revision) {
+		w.Header().Set("ETag", quoteETag(ls.Revision))
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	s.writeLeadSource(w, r, http.StatusOK, ls)
+	return nil
+}
+
+// putLeadSource serves both PUT and POST: the first write creates (201),
+// later ones replace the current values (200).
+func (s *Server) putLeadSource(w http.ResponseWriter, r *http.Request) error {
+	var in leadSourceIn
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	ls, created, err := s.customers.PutLeadSource(r.Context(), principal(r.Context()).OrganizationID, pathID(r), in.toData(), precondition(r))
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	s.writeLeadSource(w, r, status, ls)
+	return nil
+}
+
+func (s *Server) deleteLeadSource(w http.ResponseWriter, r *http.Request) error {
+	if err := s.customers.DeleteLeadSource(r.Context(), principal(r.Context()).OrganizationID, pathID(r), precondition(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) writeLeadSource(w http.ResponseWriter, r *http.Request, status int, ls *customers.LeadSource) {
+	base := s.baseURL(r)
+	w.Header().Set("ETag", quoteETag(ls.Revision))
+	if status == http.StatusCreated {
+		w.Header().Set("Location", customerURL(base, ls.CustomerID)+"/lead-source")
+	}
+	writeJSON(w, status, toLeadSourceOut(ls, base))
+}
