@@ -77,12 +77,13 @@ func (s *Service) PutLeadSource(ctx context.Context, orgID, id string, data Lead
 		if err := pre.check(true, c.Revision); err != nil {
 			return err
 		}
+		now := s.clock()
 		var changed bool
-		if ls, created, changed, err = s.writeLeadSource(ctx, tx, c, data); err != nil {
+		if ls, created, changed, err = writeLeadSource(ctx, tx, c, data, now); err != nil {
 			return err
 		}
 		if changed {
-			s.touch(c)
+			touch(c, now)
 			if err := tx.UpdateCustomer(ctx, c); err != nil {
 				return err
 			}
@@ -115,7 +116,7 @@ func (s *Service) DeleteLeadSource(ctx context.Context, orgID, id string, pre Pr
 		if !deleted {
 			return notFound("Customer %q has no lead source.", id)
 		}
-		s.touch(c)
+		touch(c, s.clock())
 		return tx.UpdateCustomer(ctx, c)
 	})
 	if err != nil {
@@ -147,12 +148,11 @@ func (s *Service) lockExisting(ctx context.Context, tx Tx, id string) (*Customer
 // writeLeadSource creates or replaces the lead source of the locked customer
 // c and reports whether anything changed. It does not write c: the caller
 // bumps c's revision once for the whole request.
-func (s *Service) writeLeadSource(ctx context.Context, tx Tx, c *Customer, data LeadSourceData) (ls *LeadSource, created, changed bool, err error) {
+func writeLeadSource(ctx context.Context, tx Tx, c *Customer, data LeadSourceData, now time.Time) (ls *LeadSource, created, changed bool, err error) {
 	cur, err := tx.GetLeadSource(ctx, c.ID)
 	if err != nil {
 		return nil, false, false, err
 	}
-	now := s.clock()
 	switch {
 	case cur == nil:
 		ls = &LeadSource{CustomerID: c.ID, LeadSourceData: data, Original: data, CreatedTime: now, UpdatedTime: now}
@@ -168,12 +168,6 @@ func (s *Service) writeLeadSource(ctx context.Context, tx Tx, c *Customer, data 
 	}
 	c.HasLeadSource = true
 	return ls, created, true, nil
-}
-
-// touch records one change of customer c: revision +1, updatedTime now.
-func (s *Service) touch(c *Customer) {
-	c.Revision++
-	c.UpdatedTime = s.clock()
 }
 
 func validateLeadSource(prefix string, data LeadSourceData) error {

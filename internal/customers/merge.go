@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Merge merges the duplicate customer id into customer targetID and deletes
@@ -25,7 +26,8 @@ import (
 // KindNotFound naming which (the duplicate when both are missing).
 func (s *Service) Merge(ctx context.Context, orgID, id, targetID string, pre Precondition) (*Customer, error) {
 	if targetID == "" {
-		return nil, invalid(FieldError{Field: "targetCustomerId", Message: "is required: the id of the customer to merge into"})
+		return nil, &Error{Kind: KindInvalid, Message: "The targetCustomerId query parameter is required.",
+			Fields: []FieldError{{Field: "targetCustomerId", Message: "is required: the id of the customer to merge into"}}}
 	}
 	if targetID == id {
 		return nil, conflict("A customer cannot be merged into itself.")
@@ -39,7 +41,7 @@ func (s *Service) Merge(ctx context.Context, orgID, id, targetID string, pre Pre
 		if err := pre.check(true, dup.Revision); err != nil {
 			return err
 		}
-		target = s.mergeFields(tgt, dup)
+		target = mergeFields(tgt, dup, s.clock())
 		if err := s.mergeLeadSources(ctx, tx, target, dup); err != nil {
 			return err
 		}
@@ -88,8 +90,8 @@ func (s *Service) lockPair(ctx context.Context, tx Tx, id, targetID string) (dup
 }
 
 // mergeFields returns the target with the duplicate's values merged in and
-// one more revision.
-func (s *Service) mergeFields(tgt, dup *Customer) *Customer {
+// one more revision, changed at now.
+func mergeFields(tgt, dup *Customer, now time.Time) *Customer {
 	m := *tgt
 	if m.WebsiteID == nil {
 		m.WebsiteID = dup.WebsiteID
@@ -125,7 +127,7 @@ func (s *Service) mergeFields(tgt, dup *Customer) *Customer {
 		m.LastPaymentTime = dup.LastPaymentTime
 	}
 	m.HasLeadSource = tgt.HasLeadSource || dup.HasLeadSource
-	s.touch(&m)
+	touch(&m, now)
 	return &m
 }
 

@@ -166,7 +166,7 @@ func (s *Service) Create(ctx context.Context, orgID string, in Input) (*Customer
 	if err := validateInput(in); err != nil {
 		return nil, err
 	}
-	c := s.newCustomer(orgID, s.newID(), in)
+	c := s.newCustomer(orgID, s.newID(), in, s.clock())
 	err := s.store.InTx(ctx, orgID, func(tx Tx) error {
 		inserted, err := tx.InsertCustomer(ctx, c)
 		if err != nil {
@@ -176,7 +176,7 @@ func (s *Service) Create(ctx context.Context, orgID string, in Input) (*Customer
 			// A UUID v4 collision: practically impossible, so treat as a bug.
 			return fmt.Errorf("generated id %q already exists", c.ID)
 		}
-		_, err = s.inlineLeadSource(ctx, tx, c, in)
+		_, err = s.inlineLeadSource(ctx, tx, c, in, c.CreatedTime)
 		return err
 	})
 	if err != nil {
@@ -205,6 +205,7 @@ func (s *Service) Put(ctx context.Context, orgID, id string, in Input, pre Preco
 	}
 	err = s.store.InTx(ctx, orgID, func(tx Tx) error {
 		c, created = nil, false
+		now := s.clock() // one instant for everything this request changes
 		for attempt := 0; attempt < maxUpsertAttempts; attempt++ {
 			cur, err := tx.LockCustomer(ctx, id)
 			if err != nil {
@@ -214,13 +215,13 @@ func (s *Service) Put(ctx context.Context, orgID, id string, in Input, pre Preco
 				if err := pre.check(true, cur.Revision); err != nil {
 					return err
 				}
-				c = s.replace(cur, in)
-				lsChanged, err := s.inlineLeadSource(ctx, tx, c, in)
+				c = replace(cur, in, now)
+				lsChanged, err := s.inlineLeadSource(ctx, tx, c, in, now)
 				if err != nil {
 					return err
 				}
 				if lsChanged && c.Revision == cur.Revision {
-					s.touch(c) // one revision for the whole request
+					touch(c, now) // one revision for the whole request
 				}
 				if c.Revision != cur.Revision {
 					return tx.UpdateCustomer(ctx, c)
@@ -230,7 +231,7 @@ func (s *Service) Put(ctx context.Context, orgID, id string, in Input, pre Preco
 			if err := pre.check(false, 0); err != nil {
 				return err
 			}
-			next := s.newCustomer(orgID, id, in)
+			next := s.newCustomer(orgID, id, in, now)
 			inserted, err := tx.InsertCustomer(ctx, next)
 			if err != nil {
 				return err
@@ -248,7 +249,7 @@ func (s *Service) Put(ctx context.Context, orgID, id string, in Input, pre Preco
 				return conflict("Customer %q was merged into customer %q and cannot be written again.", id, target)
 			}
 			c, created = next, true
-			_, err = s.inlineLeadSource(ctx, tx, c, in)
+			_, err = s.inlineLeadSource(ctx, tx, c, in, now)
 			return err
 		}
 		return fmt.Errorf("upsert of %q lost %d races in a row", id, maxUpsertAttempts)
@@ -262,17 +263,16 @@ func (s *Service) Put(ctx context.Context, orgID, id string, in Input, pre Preco
 // inlineLeadSource applies the write-only leadSource of a customer write to
 // customer c and reports whether it changed. A customer created with one
 // keeps revision 0.
-func (s *Service) inlineLeadSource(ctx context.Context, tx Tx, c *Customer, in Input) (bool, error) {
+func (s *Service) inlineLeadSource(ctx context.Context, tx Tx, c *Customer, in Input, now time.Time) (bool, error) {
 	if in.LeadSource == nil {
 		return false, nil
 	}
-	_, _, changed, err := s.writeLeadSource(ctx, tx, c, *in.LeadSource)
+	_, _, changed, err := writeLeadSource(ctx, tx, c, *in.LeadSource, now)
 	return changed, err
 }
 
 // newCustomer builds a customer at revision 0 from valid input.
-func (s *Service) newCustomer(orgID, id string, in Input) *Customer {
-	now := s.clock()
+func (s *Service) newCustomer(orgID, id string, in Input, now time.Time) *Customer {
 	c := &Customer{
 		OrganizationID:  orgID,
 		ID:              id,
@@ -287,15 +287,20 @@ func (s *Service) newCustomer(orgID, id string, in Input) *Customer {
 }
 
 // replace returns cur with every writable field replaced by in. When that
-// changes anything, the revision goes up by one and updatedTime moves.
-func (s *Service) replace(cur *Customer, in Input) *Customer {
+// changes anything, the revision goes up by one and updatedTime moves to now.
+func replace(cur *Customer, in Input, now time.Time) *Customer {
 	next := *cur
 	setWritable(&next, in)
 	if !sameWritable(cur, &next) {
-		next.Revision++
-		next.UpdatedTime = s.clock()
+		touch(&next, now)
 	}
 	return &next
+}
+
+// touch records one change of customer c: revision +1, updatedTime now.
+func touch(c *Customer, now time.Time) {
+	c.Revision++
+	c.UpdatedTime = now
 }
 
 // clock is the service's now, in UTC whole seconds as the API shows times.

@@ -16,6 +16,7 @@ import (
 	"github.com/billing/customers-api/internal/customers"
 	"github.com/billing/customers-api/internal/pgtest"
 	"github.com/billing/customers-api/internal/postgres"
+	"github.com/jmoiron/sqlx"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -32,6 +33,7 @@ func (c *steppingClock) now() time.Time {
 
 // fixture is a store over a fresh database with one organization.
 type fixture struct {
+	db    *sqlx.DB
 	store *postgres.Store
 	svc   *customers.Service
 	org   string
@@ -39,12 +41,13 @@ type fixture struct {
 
 func newFixture(t *testing.T, opts ...customers.Option) *fixture {
 	t.Helper()
-	store := postgres.New(pgtest.NewDB(t))
+	db := pgtest.NewDB(t)
+	store := postgres.New(db)
 	org, err := access.NewService(store).CreateOrganization(context.Background(), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{store: store, svc: customers.NewService(store, opts...), org: org.ID}
+	return &fixture{db: db, store: store, svc: customers.NewService(store, opts...), org: org.ID}
 }
 
 func fullInput() customers.Input {
