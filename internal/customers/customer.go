@@ -5,6 +5,7 @@
 package customers
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
@@ -139,11 +140,13 @@ func ContactHash(c *Contact) string {
 		"region": c.Region, "country": c.Country, "postalCode": c.PostalCode, "dob": c.Dob,
 		"phoneNumbers": points(c.PhoneNumbers), "emails": points(c.Emails),
 	}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		// Only strings, bools and maps of them: marshalling cannot fail.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // "<" stays "<", as standard JSON tools write it
+	if err := enc.Encode(doc); err != nil {
+		// Only strings, bools and maps of them: encoding cannot fail.
 		panic("customers: contact hash: " + err.Error())
 	}
-	sum := sha1.Sum(b)
+	sum := sha1.Sum(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 	return hex.EncodeToString(sum[:])
 }

@@ -74,12 +74,18 @@ func (s *Service) PutLeadSource(ctx context.Context, orgID, id string, data Lead
 		if err != nil {
 			return err
 		}
-		if err := pre.check(true, c.Revision); err != nil {
+		cur, err := tx.GetLeadSource(ctx, id)
+		if err != nil {
+			return err
+		}
+		// The lead source is the resource: "*" asks whether it exists, and
+		// its entity tag is the customer's revision.
+		if err := pre.check(cur != nil, c.Revision); err != nil {
 			return err
 		}
 		now := s.clock()
 		var changed bool
-		if ls, created, changed, err = writeLeadSource(ctx, tx, c, data, now); err != nil {
+		if ls, created, changed, err = writeLeadSource(ctx, tx, c, cur, data, now); err != nil {
 			return err
 		}
 		if changed {
@@ -106,15 +112,17 @@ func (s *Service) DeleteLeadSource(ctx context.Context, orgID, id string, pre Pr
 		if err != nil {
 			return err
 		}
-		if err := pre.check(true, c.Revision); err != nil {
-			return err
-		}
 		deleted, err := tx.DeleteLeadSource(ctx, id)
 		if err != nil {
 			return err
 		}
 		if !deleted {
 			return notFound("Customer %q has no lead source.", id)
+		}
+		// Checked after the delete, which the rollback undoes on failure:
+		// a missing lead source is 404 whatever the conditions said.
+		if err := pre.check(true, c.Revision); err != nil {
+			return err
 		}
 		touch(c, s.clock())
 		return tx.UpdateCustomer(ctx, c)
@@ -145,14 +153,10 @@ func (s *Service) lockExisting(ctx context.Context, tx Tx, id string) (*Customer
 	return nil, notFound("Customer %q was not found.", id)
 }
 
-// writeLeadSource creates or replaces the lead source of the locked customer
-// c and reports whether anything changed. It does not write c: the caller
-// bumps c's revision once for the whole request.
-func writeLeadSource(ctx context.Context, tx Tx, c *Customer, data LeadSourceData, now time.Time) (ls *LeadSource, created, changed bool, err error) {
-	cur, err := tx.GetLeadSource(ctx, c.ID)
-	if err != nil {
-		return nil, false, false, err
-	}
+// writeLeadSource creates or replaces (cur, read under c's lock) the lead
+// source of the locked customer c and reports whether anything changed. It
+// does not write c: the caller bumps c's revision once for the whole request.
+func writeLeadSource(ctx context.Context, tx Tx, c *Customer, cur *LeadSource, data LeadSourceData, now time.Time) (ls *LeadSource, created, changed bool, err error) {
 	switch {
 	case cur == nil:
 		ls = &LeadSource{CustomerID: c.ID, LeadSourceData: data, Original: data, CreatedTime: now, UpdatedTime: now}

@@ -198,7 +198,8 @@ const maxUpsertAttempts = 5
 // KindPreconditionFailed. On any error nothing is written.
 func (s *Service) Put(ctx context.Context, orgID, id string, in Input, pre Precondition) (c *Customer, created bool, err error) {
 	if !ValidID(id) {
-		return nil, false, invalid(FieldError{Field: "id", Message: idRuleMessage})
+		return nil, false, &Error{Kind: KindInvalid, Message: "The customer id in the path is invalid.",
+			Fields: []FieldError{{Field: "id", Message: idRuleMessage}}}
 	}
 	if err := validateInput(in); err != nil {
 		return nil, false, err
@@ -267,7 +268,11 @@ func (s *Service) inlineLeadSource(ctx context.Context, tx Tx, c *Customer, in I
 	if in.LeadSource == nil {
 		return false, nil
 	}
-	_, _, changed, err := writeLeadSource(ctx, tx, c, *in.LeadSource, now)
+	cur, err := tx.GetLeadSource(ctx, c.ID)
+	if err != nil {
+		return false, err
+	}
+	_, _, changed, err := writeLeadSource(ctx, tx, c, cur, *in.LeadSource, now)
 	return changed, err
 }
 
@@ -309,7 +314,7 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Second)
 func setWritable(c *Customer, in Input) {
 	c.WebsiteID = in.WebsiteID
 	c.DefaultPaymentInstrument = in.DefaultPaymentInstrument
-	c.CustomFields = canonicalCustomFields(in.CustomFields)
+	c.CustomFields = copyCustomFields(in.CustomFields)
 	c.PrimaryAddress = in.PrimaryAddress
 	if c.PrimaryAddress != nil {
 		addr := *c.PrimaryAddress
@@ -323,7 +328,7 @@ func setWritable(c *Customer, in Input) {
 func sameWritable(a, b *Customer) bool {
 	return reflect.DeepEqual(a.WebsiteID, b.WebsiteID) &&
 		reflect.DeepEqual(a.DefaultPaymentInstrument, b.DefaultPaymentInstrument) &&
-		reflect.DeepEqual(a.CustomFields, b.CustomFields) &&
+		customFieldsEqual(a.CustomFields, b.CustomFields) &&
 		reflect.DeepEqual(a.PrimaryAddress, b.PrimaryAddress) &&
 		reflect.DeepEqual(a.Locale, b.Locale) &&
 		a.IsEddRequired == b.IsEddRequired

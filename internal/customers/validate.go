@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"reflect"
 	"regexp"
 	"slices"
@@ -207,7 +208,7 @@ func ruleMessage(fe validator.FieldError) string {
 	case "country":
 		return "must be an ISO 3166-1 alpha-2 country code in upper case, such as GB"
 	case "postalcode":
-		return "may contain only letters, digits, spaces and hyphens"
+		return "may contain only letters, digits, underscores, spaces and hyphens"
 	case "date":
 		return "must be a date in the form YYYY-MM-DD"
 	case "locale":
@@ -251,55 +252,82 @@ func checkCustomFields(m map[string]any) []FieldError {
 	return out
 }
 
+// numberInRange accepts the numbers PostgreSQL's numeric stores and
+// big.Rat compares cheaply: finite as a float64 and an exponent of at most
+// 400 digits either way.
+func numberInRange(n json.Number) bool {
+	f, err := n.Float64()
+	if err != nil || math.IsInf(f, 0) {
+		return false
+	}
+	if i := strings.IndexAny(string(n), "eE"); i >= 0 {
+		exp, err := strconv.Atoi(string(n[i+1:]))
+		return err == nil && exp >= -400 && exp <= 400
+	}
+	return true
+}
+
 func isScalar(v any) bool {
 	switch n := v.(type) {
 	case nil, string, bool:
 		return true
 	case json.Number:
-		f, err := n.Float64()
-		return err == nil && !math.IsInf(f, 0)
+		return numberInRange(n)
 	case float64:
 		return !math.IsInf(n, 0) && !math.IsNaN(n)
 	}
 	return false
 }
 
-// canonicalCustomFields returns a copy of m (never nil) with every number in
-// one canonical spelling, so that 1.50 and 1.5 compare equal and a repeated
-// PUT of the same values is recognised as no change.
-func canonicalCustomFields(m map[string]any) map[string]any {
+// copyCustomFields returns a copy of m, never nil. Numbers are kept exactly
+// as sent (json.Number); customFieldsEqual compares them by value.
+func copyCustomFields(m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
-		if arr, ok := v.([]any); ok {
-			cp := make([]any, len(arr))
-			for i, e := range arr {
-				cp[i] = canonicalNumber(e)
-			}
-			out[k] = cp
-			continue
-		}
-		out[k] = canonicalNumber(v)
+		out[k] = v
 	}
 	return out
 }
 
-func canonicalNumber(v any) any {
-	var f float64
-	switch n := v.(type) {
-	case json.Number:
-		if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
-			return json.Number(strconv.FormatInt(i, 10))
-		}
-		var err error
-		if f, err = n.Float64(); err != nil {
-			return v
-		}
-	case float64:
-		f = n
-	default:
-		return v
+// customFieldsEqual reports whether two customFields hold the same values,
+// numbers compared by value so that 1.50, 1.5 and 15e-1 are one value and a
+// repeated PUT of what was stored is no change.
+func customFieldsEqual(a, b map[string]any) bool {
+	if len(a) != len(b) {
+		return false
 	}
-	return json.Number(strconv.FormatFloat(f, 'f', -1, 64))
+	for k, av := range a {
+		bv, ok := b[k]
+		if !ok || !jsonValueEqual(av, bv) {
+			return false
+		}
+	}
+	return true
+}
+
+func jsonValueEqual(a, b any) bool {
+	switch av := a.(type) {
+	case json.Number:
+		bv, ok := b.(json.Number)
+		if !ok {
+			return false
+		}
+		ar, aok := new(big.Rat).SetString(string(av))
+		br, bok := new(big.Rat).SetString(string(bv))
+		return aok && bok && ar.Cmp(br) == 0
+	case []any:
+		bv, ok := b.([]any)
+		if !ok || len(av) != len(bv) {
+			return false
+		}
+		for i := range av {
+			if !jsonValueEqual(av[i], bv[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return a == b
 }
 
 func sortedKeys(m map[string]any) []string {

@@ -40,7 +40,7 @@ func TestValidateInputReportsAPIPaths(t *testing.T) {
 			[]FieldError{
 				{"primaryAddress.firstName", "may not be empty (send null to leave it unset)"},
 				{"primaryAddress.country", "must be an ISO 3166-1 alpha-2 country code in upper case, such as GB"},
-				{"primaryAddress.postalCode", "may contain only letters, digits, spaces and hyphens"},
+				{"primaryAddress.postalCode", "may contain only letters, digits, underscores, spaces and hyphens"},
 				{"primaryAddress.dob", "must be a date in the form YYYY-MM-DD"},
 			}},
 		{"custom field object value", Input{CustomFields: map[string]any{"o": map[string]any{"a": 1}}},
@@ -104,14 +104,25 @@ func TestContactHash(t *testing.T) {
 	}
 }
 
-func TestCanonicalCustomFields(t *testing.T) {
-	got := canonicalCustomFields(map[string]any{"a": json.Number("1.50"), "b": json.Number("1e2"), "c": []any{json.Number("2.0")}, "d": "1.50"})
-	want := map[string]any{"a": json.Number("1.5"), "b": json.Number("100"), "c": []any{json.Number("2")}, "d": "1.50"}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("got %#v, want %#v", got, want)
+func TestCustomFieldsEqualComparesNumbersByValue(t *testing.T) {
+	a := map[string]any{"n": json.Number("1.50"), "l": []any{json.Number("1e2"), "x"}, "s": "1.5"}
+	b := map[string]any{"n": json.Number("1.5"), "l": []any{json.Number("100"), "x"}, "s": "1.5"}
+	if !customFieldsEqual(a, b) {
+		t.Fatal("1.50 and 1.5, 1e2 and 100 must be equal")
 	}
-	if m := canonicalCustomFields(nil); m == nil || len(m) != 0 {
-		t.Fatalf("nil custom fields must become an empty map, got %#v", m)
+	for name, c := range map[string]map[string]any{
+		"other number":      {"n": json.Number("1.51"), "l": []any{json.Number("100"), "x"}, "s": "1.5"},
+		"string not number": {"n": "1.5", "l": []any{json.Number("100"), "x"}, "s": "1.5"},
+		"missing key":       {"n": json.Number("1.5"), "l": []any{json.Number("100"), "x"}},
+		"array order":       {"n": json.Number("1.5"), "l": []any{"x", json.Number("100")}, "s": "1.5"},
+	} {
+		if customFieldsEqual(a, c) {
+			t.Errorf("%s: compared equal", name)
+		}
+	}
+	// Huge exponents are refused before any comparison could be costly.
+	if numberInRange(json.Number("1e-999999999")) || numberInRange(json.Number("1e500")) || !numberInRange(json.Number("18446744073709551615")) {
+		t.Fatal("numberInRange bounds")
 	}
 }
 

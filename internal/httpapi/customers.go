@@ -76,9 +76,14 @@ func (s *Server) writeCustomer(w http.ResponseWriter, r *http.Request, status in
 	writeJSON(w, status, toCustomerOut(c, base))
 }
 
-// pathID is the {id} path parameter, percent-decoded.
+// pathID is the {id} path parameter, percent-decoded exactly once. chi
+// routes on URL.RawPath when Go kept one (an escaping other than the
+// default, such as %40) and on the decoded URL.Path otherwise.
 func pathID(r *http.Request) string {
 	raw := chi.URLParam(r, "id")
+	if r.URL.RawPath == "" {
+		return raw
+	}
 	if id, err := url.PathUnescape(raw); err == nil {
 		return id
 	}

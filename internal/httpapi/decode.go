@@ -19,8 +19,8 @@ const MaxBodyBytes = 1 << 20
 
 // decodeJSON reads the request body into dst, a pointer to a wire struct.
 // It answers 415 for a body that is not JSON, 413 for one over MaxBodyBytes,
-// 400 for malformed JSON or a non-object, and 422 naming every unknown field
-// (with its path) or wrongly typed field.
+// 400 for malformed JSON or a non-object, and 422 naming every unknown or
+// wrongly typed field by its path.
 func decodeJSON(r *http.Request, dst any) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
@@ -47,20 +47,18 @@ func decodeJSON(r *http.Request, dst any) error {
 	if !ok {
 		return newError(kindMalformed, "The request body must be a JSON object.")
 	}
-	if unknown := unknownFields(obj, reflect.TypeOf(dst).Elem(), ""); len(unknown) > 0 {
-		ae := &apiError{kind: kindValidation, detail: "The request body has unknown fields."}
-		for _, f := range unknown {
-			ae.fields = append(ae.fields, invalidField{Field: f, Message: "is not a known field"})
-		}
-		return ae
+	if bad := checkShape(obj, reflect.TypeOf(dst).Elem(), ""); len(bad) > 0 {
+		return &apiError{kind: kindValidation, detail: "The request body has unknown fields or fields of the wrong type.", fields: bad}
 	}
 	dec = json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(dst); err != nil {
+		// checkShape accepted the document, so this is a value no Go type
+		// holds (say, a number too large); report it without guessing.
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return &apiError{kind: kindValidation, detail: "The request body has fields of the wrong type.",
-				fields: []invalidField{{Field: te.Field, Message: "must be " + jsonTypeName(te.Type)}}}
+			return &apiError{kind: kindValidation, detail: "The request body has a value out of range.",
+				fields: []invalidField{{Field: te.Field, Message: "is out of range"}}}
 		}
 		return malformedJSON(body, err)
 	}
@@ -127,42 +125,115 @@ func knownFields(t reflect.Type) map[string]reflect.Type {
 	return m
 }
 
-// unknownFields returns the API paths of every key in obj that the struct
-// type t does not declare, recursing into nested structs and lists of them,
-// in a stable order.
-func unknownFields(obj map[string]any, t reflect.Type, prefix string) []string {
-	known := knownFields(t)
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
+// checkShape compares a decoded JSON value with the wire type t and returns,
+// in a stable order, every unknown field and every value of the wrong JSON
+// type, each with its API path (primaryAddress.emails[0].value). null is
+// accepted everywhere: optional fields are pointers, and required ones are
+// caught by the domain's rules.
+func checkShape(v any, t reflect.Type, path string) []invalidField {
+	t = deref(t)
+	if v == nil || t == reflect.TypeOf(json.RawMessage{}) {
+		return nil
+	}
+	wrong := func() []invalidField {
+		return []invalidField{{Field: path, Message: "must be " + jsonTypeName(t)}}
+	}
+	switch t.Kind() {
+	case reflect.String:
+		if _, ok := v.(string); !ok {
+			return wrong()
+		}
+		return nulStrings(v, path)
+	case reflect.Bool:
+		if _, ok := v.(bool); !ok {
+			return wrong()
+		}
+	case reflect.Int, reflect.Int64, reflect.Float64:
+		if _, ok := v.(json.Number); !ok {
+			return wrong()
+		}
+	case reflect.Map, reflect.Interface:
+		// Free-form values (customFields) are checked by the domain, all
+		// but the NUL character, which the database cannot store.
+		if _, ok := v.(map[string]any); !ok && t.Kind() == reflect.Map {
+			return wrong()
+		}
+		return nulStrings(v, path)
+	case reflect.Slice:
+		list, ok := v.([]any)
+		if !ok {
+			return wrong()
+		}
+		var out []invalidField
+		for i, e := range list {
+			out = append(out, checkShape(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i))...)
+		}
+		return out
+	case reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return wrong()
+		}
+		known := knownFields(t)
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var out []invalidField
+		for _, k := range keys {
+			child := k
+			if path != "" {
+				child = path + "." + k
+			}
+			ft, ok := known[k]
+			if !ok {
+				out = append(out, invalidField{Field: child, Message: "is not a known field"})
+				continue
+			}
+			out = append(out, checkShape(obj[k], ft, child)...)
+		}
+		return out
+	}
+	return nil
+}
+
+// nulStrings reports every string under v (object keys included) that holds
+// a NUL character: PostgreSQL stores none in text or jsonb.
+func nulStrings(v any, path string) []invalidField {
+	const msg = "must not contain the NUL character (\\u0000)"
+	switch x := v.(type) {
+	case string:
+		if strings.ContainsRune(x, 0) {
+			return []invalidField{{Field: path, Message: msg}}
+		}
+	case map[string]any:
+		var out []invalidField
+		for _, k := range sortedKeys(x) {
+			if strings.ContainsRune(k, 0) {
+				out = append(out, invalidField{Field: path, Message: "has a key that " + msg})
+				continue
+			}
+			out = append(out, nulStrings(x[k], path+"."+k)...)
+		}
+		return out
+	case []any:
+		var out []invalidField
+		for i, e := range x {
+			out = append(out, nulStrings(e, fmt.Sprintf("%s[%d]", path, i))...)
+		}
+		return out
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var out []string
-	for _, k := range keys {
-		ft, ok := known[k]
-		if !ok {
-			out = append(out, prefix+k)
-			continue
-		}
-		for ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
-		}
-		switch v := obj[k].(type) {
-		case map[string]any:
-			if ft.Kind() == reflect.Struct {
-				out = append(out, unknownFields(v, ft, prefix+k+".")...)
-			}
-		case []any:
-			if ft.Kind() == reflect.Slice && derefStruct(ft.Elem()) {
-				for i, e := range v {
-					if m, ok := e.(map[string]any); ok {
-						out = append(out, unknownFields(m, deref(ft.Elem()), fmt.Sprintf("%s%s[%d].", prefix, k, i))...)
-					}
-				}
-			}
-		}
-	}
-	return out
+	return keys
 }
 
 func deref(t reflect.Type) reflect.Type {
@@ -171,5 +242,3 @@ func deref(t reflect.Type) reflect.Type {
 	}
 	return t
 }
-
-func derefStruct(t reflect.Type) bool { return deref(t).Kind() == reflect.Struct }

@@ -53,8 +53,9 @@ func NewServer(cfg Config) *Server {
 	// A trailing slash names the same route; never a redirect (Rebilly's JS
 	// SDK posts to /customers/).
 	root.Use(middleware.StripSlashes)
-	root.Get("/healthz", s.healthz)
-	root.Get("/readyz", s.readyz)
+	// Probes answer without a key; any method but GET is 405.
+	root.HandleFunc("/healthz", getOnly(s.healthz))
+	root.HandleFunc("/readyz", getOnly(s.readyz))
 
 	s.api = chi.NewRouter()
 	// Authentication is the first thing done to any other request, so an
@@ -140,6 +141,20 @@ func (s *Server) Routes() []string {
 		return nil
 	})
 	return append(out, "GET /healthz", "GET /readyz")
+}
+
+// getOnly answers 405 (Allow: GET) to any other method; the probes are
+// outside the authenticated router, so its 405 handler does not see them.
+func getOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			e := newError(kindMethodNotAllowed, "This path does not accept the method "+r.Method+".")
+			e.allow = []string{http.MethodGet}
+			writeError(w, r, slog.New(slog.DiscardHandler), e)
+			return
+		}
+		h(w, r)
+	}
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

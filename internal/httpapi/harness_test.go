@@ -1,0 +1,175 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/billing/customers-api/internal/access"
+	"github.com/billing/customers-api/internal/customers"
+	"github.com/billing/customers-api/internal/httpapi"
+	"github.com/billing/customers-api/internal/pgtest"
+	"github.com/billing/customers-api/internal/postgres"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// testAPI is the whole service over a fresh database, served by a real HTTP
+// listener, with one organization and an all-permissions key ready.
+type testAPI struct {
+	t      *testing.T
+	srv    *httptest.Server
+	store  *postgres.Store
+	access *access.Service
+	orgID  string
+	key    string
+}
+
+func newTestAPI(t *testing.T, opts ...customers.Option) *testAPI {
+	t.Helper()
+	store := postgres.New(pgtest.NewDB(t))
+	a := &testAPI{t: t, store: store, access: access.NewService(store)}
+	api := httpapi.NewServer(httpapi.Config{
+		Customers: customers.NewService(store, opts...),
+		Access:    a.access,
+		Ready:     store.Ping,
+	})
+	a.srv = httptest.NewServer(api)
+	t.Cleanup(a.srv.Close)
+	a.orgID, a.key = a.newOrgKey()
+	return a
+}
+
+// newOrgKey creates an organization and a key for it with the given
+// permissions (none: "*").
+func (a *testAPI) newOrgKey(perms ...string) (orgID, key string) {
+	a.t.Helper()
+	ctx := context.Background()
+	org, err := a.access.CreateOrganization(ctx, "org")
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return org.ID, a.newKey(org.ID, perms...)
+}
+
+func (a *testAPI) newKey(orgID string, perms ...string) string {
+	a.t.Helper()
+	_, secret, err := a.access.CreateKey(context.Background(), orgID, perms)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return secret
+}
+
+// response is a finished HTTP exchange.
+type response struct {
+	t      *testing.T
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body as a JSON object.
+func (r *response) JSON() map[string]any {
+	r.t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		r.t.Fatalf("body is not a JSON object: %v\n%s", err, r.Body)
+	}
+	return m
+}
+
+// req describes one request; the zero Key means the testAPI's own key, and
+// NoKey sends none.
+type req struct {
+	Method  string
+	Path    string
+	Key     string
+	NoKey   bool
+	Body    any               // marshalled to JSON unless a string or []byte
+	Headers map[string]string // extra headers
+}
+
+// do sends the request through a real HTTP client. Every HTTP test goes
+// through here, so checks that apply to every exchange live here too.
+func (a *testAPI) do(q req) *response {
+	a.t.Helper()
+	var body io.Reader
+	switch b := q.Body.(type) {
+	case nil:
+	case string:
+		body = strings.NewReader(b)
+	case []byte:
+		body = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		body = bytes.NewReader(raw)
+	}
+	hr, err := http.NewRequest(q.Method, a.srv.URL+q.Path, body)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if body != nil {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	if !q.NoKey {
+		key := q.Key
+		if key == "" {
+			key = a.key
+		}
+		hr.Header.Set("REB-APIKEY", key)
+	}
+	for k, v := range q.Headers {
+		hr.Header.Set(k, v)
+	}
+	res, err := a.srv.Client().Do(hr)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	r := &response{t: a.t, Status: res.StatusCode, Header: res.Header, Body: raw}
+	a.checkEnvelope(q, r)
+	return r
+}
+
+// checkEnvelope asserts what every response must have: an X-Request-Id, and
+// for errors a problem+json body whose status and request id match.
+func (a *testAPI) checkEnvelope(q req, r *response) {
+	a.t.Helper()
+	rid := r.Header.Get("X-Request-Id")
+	if rid == "" {
+		a.t.Errorf("%s %s: no X-Request-Id on the response", q.Method, q.Path)
+	}
+	if r.Status < 400 {
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json; charset=utf-8" {
+		a.t.Errorf("%s %s: error %d has Content-Type %q", q.Method, q.Path, r.Status, ct)
+		return
+	}
+	p := r.JSON()
+	for _, f := range []string{"type", "title", "status", "detail", "instance", "requestId"} {
+		if _, ok := p[f]; !ok {
+			a.t.Errorf("%s %s: problem lacks %q: %s", q.Method, q.Path, f, r.Body)
+		}
+	}
+	if p["status"] != float64(r.Status) {
+		a.t.Errorf("%s %s: problem status %v, response status %d", q.Method, q.Path, p["status"], r.Status)
+	}
+	if p["requestId"] != rid {
+		a.t.Errorf("%s %s: problem requestId %v, header %q", q.Method, q.Path, p["requestId"], rid)
+	}
+}
