@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# The README's "Walk-through with curl" is executable: this script takes the
+# shell blocks of that section out of README.md itself (so the docs cannot
+# drift from what is tested), runs every command against a real server, and
+# checks what the README says each step answers. Any failed check, or a README
+# step this script has no check for, exits non-zero.
+#
+# How the README is read: the ```sh blocks between the "## Walk-through with
+# curl" heading and the next "## " heading. Each block is cut into paragraphs
+# (blank-line separated); a paragraph is its leading "# " comment (the step's
+# title, which names its check below), its command lines, and trailing "# "
+# comment lines (the documented output, compared when it is JSON). The first
+# paragraph of the first block sets KEY and API; it runs unchanged except that
+# API then points at this test's server instead of 127.0.0.1:8080.
+#
+# Commands run in a directory laid out like a checkout after `make run`
+# (.data/ with the development key, bin/customers-api), with `curl` wrapped
+# only to record each response's headers and output for the checks.
+#
+# Usage: test/e2e/readme.sh   (needs go, curl, jq and PostgreSQL's binaries)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+for tool in curl jq; do
+  command -v "$tool" >/dev/null || e2e_fail "$tool is needed (scripts/ensure-e2e-tools.sh installs it)"
+done
+README=${E2E_README:-$E2E_ROOT/README.md} # E2E_README: another copy, to see the checks fail
+
+e2e_start_server
+
+# ---- take the steps out of README.md -------------------------------------
+steps="$E2E_TMP/readme-steps"
+mkdir -p "$steps"
+awk -v dir="$steps" '
+  function flush() {
+    if (have) { close(cmdf); close(docf); close(titlef) }
+    have = 0
+  }
+  function start() {
+    n++; f = sprintf("%s/%03d", dir, n)
+    titlef = f ".title"; cmdf = f ".cmd"; docf = f ".doc"
+    printf "%s\n", heading > titlef
+    printf "" > cmdf; printf "" > docf
+    have = 1; phase = "title"
+  }
+  /^## /                      { insec = ($0 == "## Walk-through with curl"); heading = substr($0, 4); next }
+  /^### /                     { if (insec) heading = substr($0, 5); next }
+  !insec                      { next }
+  /^```sh$/ && !inblock       { inblock = 1; blk++; first = 1; next }
+  /^```$/ && inblock          { inblock = 0; flush(); next }
+  !inblock                    { next }
+  /^[[:space:]]*$/            { flush(); next }
+  {
+    if (!have) {
+      start()
+      # The first paragraph of the first block is the setup (KEY, API).
+      if (blk == 1 && first) { printf "setup\n" > titlef }
+      first = 0
+    }
+    if (phase == "title" && /^# /) { printf "%s\n", substr($0, 3) > titlef; next }
+    if (phase != "doc" && !/^#/)   { phase = "cmd"; print > cmdf; next }
+    if (phase == "cmd" && /^#/)    { phase = "doc" }
+    if (phase == "doc")            { sub(/^# ?/, ""); print > docf; next }
+    print > cmdf
+  }
+' "$README"
+
+ls "$steps"/*.cmd >/dev/null 2>&1 || e2e_fail "README.md has no \`\`\`sh block under '## Walk-through with curl'"
+
+# ---- running a step --------------------------------------------------------
+# curl as the README calls it, plus -D to keep the response headers apart; its
+# output (what the reader sees) is kept too.
+STEP_HDR="$E2E_TMP/step.headers"
+STEP_OUT="$E2E_TMP/step.out"
+curl() { command curl -D "$STEP_HDR" "$@" >"$STEP_OUT"; }
+
+failures=0
+check() { # check DESCRIPTION ACTUAL EXPECTED
+  if [ "$2" == "$3" ]; then
+    echo "  ok   $1"
+  else
+    echo "  FAIL $1: got [$2], want [$3]" >&2
+    failures=$((failures + 1))
+  fi
+}
+check_match() { # check_match DESCRIPTION ACTUAL EXTENDED-REGEX
+  if [[ "$2" =~ $3 ]]; then
+    echo "  ok   $1"
+  else
+    echo "  FAIL $1: got [$2], want a match of /$3/" >&2
+    failures=$((failures + 1))
+  fi
+}
+status() { awk '/^HTTP\//{s=$2} END{print s}' "$STEP_HDR"; }
+header() { # the last response's header $1, case-insensitively
+  awk -v name="$(echo "$1" | tr 'A-Z' 'a-z')" '
+    /^HTTP\// { v = "" }
+    { line = $0; sub(/\r$/, "", line); i = index(line, ":") }
+    i > 0 && tolower(substr(line, 1, i - 1)) == name { v = substr(line, i + 1); sub(/^[ \t]+/, "", v) }
+    END { print v }' "$STEP_HDR"
+}
+body() { # the response body, without the headers `curl -i` prints first
+  if head -c 5 "$STEP_OUT" | grep -q '^HTTP/'; then
+    awk 'started { print; next } /^\r?$/ { started = 1 }' "$STEP_OUT"
+  else
+    cat "$STEP_OUT"
+  fi
+}
+field() { body | jq -r "$1"; }
+
+run() { # run STEP: the README's command, exactly
+  : >"$STEP_HDR"
+  : >"$STEP_OUT"
+  if ! eval "$(cat "$1.cmd")"; then
+    echo "  FAIL the command failed (curl exit status)" >&2
+    failures=$((failures + 1))
+  fi
+}
+
+# check_documented STEP: a step whose README text shows the JSON answer is
+# compared with the real one; "…" in the documentation stands for any value.
+check_documented() {
+  [ -s "$1.doc" ] || return 0
+  local doc
+  doc=$(tr '\n' ' ' <"$1.doc")
+  echo "$doc" | jq -e . >/dev/null 2>&1 || { check "documented output is JSON" "$doc" "valid JSON"; return; }
+  local got
+  got=$(body | jq -c --argjson doc "$doc" '
+    . as $act
+    | (reduce ($doc | paths(. == "…")) as $p ($doc; setpath($p; $act | getpath($p)))) as $want
+    | if . == $want and ([$doc | paths(. == "…")] | all(. as $p | $act | getpath($p) != null)) then "same"
+      else {got: ., want: $want} end')
+  check "body is the documented one" "$got" '"same"'
+}
+
+# ---- the steps and what the README says about them -------------------------
+cd "$E2E_WORK" # .data/ and bin/ are where the README expects them
+unset DATA_DIR DATABASE_URL
+
+created_id=
+for step in "$steps"/*; do
+  case "$step" in *.cmd) ;; *) continue ;; esac
+  step=${step%.cmd}
+  title=$(tail -n 1 "$step.title")
+  echo "README: $title"
+  case "$title" in
+  setup)
+    eval "$(cat "$step.cmd")"
+    check "KEY is the development key the server printed" "$KEY" "$E2E_DEV_KEY"
+    check "API is the address make run listens on" "$API" "http://127.0.0.1:8080"
+    API=$E2E_BASE_URL # this test's server listens on a free port instead
+    ;;
+
+  'Create a customer: 201, Location, ETag "0"')
+    run "$step"
+    check "status" "$(status)" 201
+    created_id=$(field .id)
+    check_match "id is a server-made UUID v4" "$created_id" '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
+    check "Location" "$(header Location)" "$API/customers/$created_id"
+    check "ETag" "$(header ETag)" '"0"'
+    check "revision" "$(field .revision)" 0
+    check "email taken from the primary email" "$(field .email)" ada@example.com
+    check "firstName" "$(field .firstName)" Ada
+    check "customFields" "$(field .customFields.tier)" gold
+    check "Content-Type" "$(header Content-Type)" "application/json; charset=utf-8"
+    ;;
+
+  'Upsert with your own id: 201 the first time, 200 afterwards')
+    run "$step"
+    check "first time: status" "$(status)" 201
+    check "first time: Location" "$(header Location)" "$API/customers/ada-1"
+    check "first time: id from the path" "$(field .id)" ada-1
+    check "first time: revision" "$(field .revision)" 0
+    first_updated=$(field .updatedTime)
+    run "$step"
+    check "afterwards: status" "$(status)" 200
+    check "afterwards: no Location" "$(header Location)" ""
+    check "afterwards: nothing changed, same revision" "$(field .revision)" 0
+    check "afterwards: same updatedTime" "$(field .updatedTime)" "$first_updated"
+    check "afterwards: locale" "$(field .locale)" en-GB
+    ;;
+
+  'Read it back; the ETag is the revision')
+    run "$step"
+    check "status" "$(status)" 200
+    check "id" "$(field .id)" ada-1
+    check "ETag is the revision" "$(header ETag)" "\"$(field .revision)\""
+    check "lastName" "$(field .lastName)" Lovelace
+    ;;
+
+  'Change it only if nobody else did: 412 when the revision moved on')
+    run "$step"
+    check "revision still 0: status" "$(status)" 200
+    check "revision still 0: changed" "$(field .lastName)" King
+    check "revision still 0: revision moved on" "$(field .revision)" 1
+    check "revision still 0: ETag" "$(header ETag)" '"1"'
+    run "$step"
+    check "revision moved on: status" "$(status)" 412
+    check "revision moved on: problem+json" "$(header Content-Type)" "application/problem+json; charset=utf-8"
+    check "revision moved on: status in the body" "$(field .status)" 412
+    ;;
+
+  'An error: 422 application/problem+json naming the field')
+    run "$step"
+    check "status" "$(status)" 422
+    check "Content-Type" "$(header Content-Type)" "application/problem+json; charset=utf-8"
+    check "requestId is the X-Request-Id" "$(field .requestId)" "$(header X-Request-Id)"
+    check_documented "$step"
+    # A 422 changes nothing.
+    check "the customer is unchanged" "$(command curl -s "$API/customers/ada-1" -H "REB-APIKEY: $KEY" | jq -r .revision)" 1
+    ;;
+
+  'Organizations and API keys')
+    out=$(eval "$(cat "$step.cmd")" && declare -p ORG KEY RO) || { check "the commands succeed" "failed" "ok"; continue; }
+    eval "$out"
+    check_match "ORG is only the new organization id" "$ORG" '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+    check_match "KEY is only the new secret" "$KEY" '^sk_live_[0-9A-Za-z]{40}$'
+    check_match "RO is only the new secret" "$RO" '^sk_live_[0-9A-Za-z]{40}$'
+    # "all permissions"
+    curl -s -X PUT "$API/organizations/$ORG/customers/acme-1" -H "REB-APIKEY: $KEY" \
+      -H 'Content-Type: application/json' -d '{"locale": "en-GB"}'
+    check "KEY may PutCustomer under its organization" "$(status)" 201
+    curl -s "$API/customers/acme-1" -H "REB-APIKEY: $KEY"
+    check "... and bare paths are its organization" "$(status)" 200
+    curl -s "$API/customers/ada-1" -H "REB-APIKEY: $KEY"
+    check "another organization's customer does not exist for it" "$(status)" 404
+    # RO: GetCustomerCollection,GetCustomer only
+    curl -s "$API/customers/acme-1" -H "REB-APIKEY: $RO"
+    check "RO may GetCustomer" "$(status)" 200
+    curl -s -X PUT "$API/customers/acme-1" -H "REB-APIKEY: $RO" -H 'Content-Type: application/json' -d '{}'
+    check "RO may not PutCustomer" "$(status)" 403
+    curl -s -X DELETE "$API/customers/acme-1?targetCustomerId=x" -H "REB-APIKEY: $RO"
+    check "RO may not DeleteCustomer" "$(status)" 403
+    ;;
+
+  *)
+    echo "  FAIL README.md has a walk-through step that test/e2e/readme.sh does not check: '$title'" >&2
+    echo "       (add a case for it, saying what the README claims the step answers)" >&2
+    failures=$((failures + 1))
+    ;;
+  esac
+done
+
+# The prose around the blocks.
+echo "README: Every route also exists under /organizations/{organizationId}"
+curl -s "$API/organizations/$E2E_DEV_ORG/customers/ada-1" -H "REB-APIKEY: $E2E_DEV_KEY"
+check "GET under the development organization" "$(status)" 200
+check "the same customer" "$(field .revision)" 1
+echo "README: make run prints the development organization, key and address"
+check "the server printed what the README shows" \
+  "$(sed -E 's/: [0-9a-f-]{36}$/: ORG/; s/: sk_live_[0-9A-Za-z]{40}$/: KEY/; s|http://127\.0\.0\.1:[0-9]+$|http://ADDR|' "$E2E_STDOUT")" \
+  "$(grep -E '^(Development organization:|Development API key \(REB-APIKEY\):|Customers API listening on) ' "$README" |
+    sed -E 's/: [0-9a-f-]{36}$/: ORG/; s/: sk_live_[0-9A-Za-z]{40}$/: KEY/; s|http://127\.0\.0\.1:[0-9]+$|http://ADDR|')"
+
+cd "$E2E_ROOT"
+[ -n "$created_id" ] || { echo "FAIL the README's create step did not run" >&2; failures=$((failures + 1)); }
+if [ "$failures" != 0 ]; then
+  echo "readme walk-through: $failures check(s) failed" >&2
+  exit 1
+fi
+echo "readme walk-through: every check passed"
