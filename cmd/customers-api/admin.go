@@ -76,6 +76,11 @@ func keys(ctx context.Context, args []string, getenv func(string) string, stdout
 			list = append(list, p)
 		}
 	}
+	// An empty list would mean "*" to the access service: a typo such as
+	// --permissions "$UNSET" must not hand out every permission.
+	if len(list) == 0 {
+		return fmt.Errorf("--permissions is empty: give operation ids or *")
+	}
 	return withAccess(ctx, getenv, stderr, func(svc *access.Service) error {
 		_, secret, err := svc.CreateKey(ctx, *org, list)
 		if err != nil {
