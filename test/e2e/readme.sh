@@ -106,7 +106,7 @@ body() { # the response body, without the headers `curl -i` prints first
     cat "$STEP_OUT"
   fi
 }
-field() { body | jq -r "$1"; }
+field() { body | jq -r "$1" 2>/dev/null || echo "<the body is not JSON: $(body | head -c 200)>"; }
 
 run() { # run STEP: the README's command, exactly
   : >"$STEP_HDR"
