@@ -65,18 +65,24 @@ func (s *Service) lockPair(ctx context.Context, tx Tx, id, targetID string) (dup
 	if !ValidID(id) {
 		return nil, nil, notFound("Customer %q was not found.", id)
 	}
-	if !ValidID(targetID) {
-		return nil, nil, notFound("Target customer %q was not found.", targetID)
-	}
 	locked := map[string]*Customer{}
 	for _, lockID := range slices.Sorted(slices.Values([]string{id, targetID})) {
+		// An id breaking the rule cannot exist; not asking keeps it out of SQL.
+		if !ValidID(lockID) {
+			continue
+		}
 		if locked[lockID], err = tx.LockCustomer(ctx, lockID); err != nil {
 			return nil, nil, err
 		}
 	}
+	// The duplicate is checked first: when both are missing, the 404 names
+	// the path customer, whatever the target id looks like.
 	if locked[id] == nil {
 		_, err := s.lockExisting(ctx, tx, id) // the not-found error, naming a merge target
 		return nil, nil, err
+	}
+	if !ValidID(targetID) {
+		return nil, nil, notFound("Target customer %q was not found.", targetID)
 	}
 	if locked[targetID] == nil {
 		if into, err := tx.MergedInto(ctx, targetID); err != nil {

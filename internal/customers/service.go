@@ -194,8 +194,9 @@ const maxUpsertAttempts = 5
 // writable field of the existing one. A write that changes nothing keeps the
 // revision and updatedTime. Two Puts racing on a new id create it once: the
 // loser updates the winner's row. A Put to an id that was merged away is a
-// KindConflict error naming the target; a failed precondition is
-// KindPreconditionFailed. On any error nothing is written.
+// KindConflict error naming the target, whatever its preconditions say; a
+// failed precondition is KindPreconditionFailed. On any error nothing is
+// written.
 func (s *Service) Put(ctx context.Context, orgID, id string, in Input, pre Precondition) (c *Customer, created bool, err error) {
 	if !ValidID(id) {
 		return nil, false, &Error{Kind: KindInvalid, Message: "The customer id in the path is invalid.",
@@ -229,9 +230,6 @@ func (s *Service) Put(ctx context.Context, orgID, id string, in Input, pre Preco
 				}
 				return nil
 			}
-			if err := pre.check(false, 0); err != nil {
-				return err
-			}
 			next := s.newCustomer(orgID, id, in, now)
 			inserted, err := tx.InsertCustomer(ctx, next)
 			if err != nil {
@@ -248,6 +246,12 @@ func (s *Service) Put(ctx context.Context, orgID, id string, in Input, pre Preco
 			}
 			if target != "" {
 				return conflict("Customer %q was merged into customer %q and cannot be written again.", id, target)
+			}
+			// After the merge check, so that a conditional PUT to a
+			// merged-away id still learns where it went (409, not 412); a
+			// failure rolls the insert back.
+			if err := pre.check(false, 0); err != nil {
+				return err
 			}
 			c, created = next, true
 			_, err = s.inlineLeadSource(ctx, tx, c, in, now)

@@ -1,6 +1,7 @@
 package customers
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -244,12 +245,24 @@ func checkCustomFields(m map[string]any) []FieldError {
 		}
 	}
 	if len(out) == 0 && m != nil {
-		b, err := json.Marshal(m)
-		if err != nil || len(b) > MaxCustomFieldsBytes {
+		if n, err := serializedSize(m); err != nil || n > MaxCustomFieldsBytes {
 			out = append(out, FieldError{Field: "customFields", Message: fmt.Sprintf("must serialize to at most %d bytes of JSON", MaxCustomFieldsBytes)})
 		}
 	}
 	return out
+}
+
+// serializedSize is the length of m as compact JSON, written the way a
+// client writes it: "<", ">" and "&" count as one byte each, not as the six
+// of encoding/json's HTML-safe \u003c escapes.
+func serializedSize(m map[string]any) (int, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		return 0, err
+	}
+	return len(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), nil
 }
 
 // numberInRange accepts the numbers PostgreSQL's numeric stores and

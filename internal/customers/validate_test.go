@@ -51,6 +51,9 @@ func TestValidateInputReportsAPIPaths(t *testing.T) {
 			[]FieldError{{"customFields.a.b", `names must be 1 to 100 letters, digits, "_" or "-"`}}},
 		{"custom fields too big", Input{CustomFields: map[string]any{"big": strings.Repeat("x", MaxCustomFieldsBytes)}},
 			[]FieldError{{"customFields", "must serialize to at most 16384 bytes of JSON"}}},
+		{"custom fields at the limit with HTML characters", Input{CustomFields: map[string]any{"k": strings.Repeat("<", MaxCustomFieldsBytes-8)}}, nil},
+		{"custom fields one over the limit with HTML characters", Input{CustomFields: map[string]any{"k": strings.Repeat("&", MaxCustomFieldsBytes-7)}},
+			[]FieldError{{"customFields", "must serialize to at most 16384 bytes of JSON"}}},
 		{"custom fields scalars", Input{CustomFields: map[string]any{"s": "x", "n": json.Number("1.5"), "b": true, "z": nil, "l": []any{"a", json.Number("2")}}}, nil},
 	}
 	for _, tt := range tests {
