@@ -3,6 +3,9 @@
 # its own PostgreSQL under DATA_DIR) on a port the kernel picks, waits until
 # /readyz answers, and always stops it and removes every file on exit.
 #
+# E2E_SERVER_BIN, when set, is a customers-api binary to test instead of
+# building this checkout's.
+#
 # After e2e_start_server these are set:
 #   E2E_TMP       the temporary directory (removed on exit)
 #   E2E_WORK      a directory laid out like a checkout after `make run`:
@@ -68,7 +71,12 @@ e2e_start_server() {
   mkdir -p "$E2E_WORK/bin"
   chmod 755 "$E2E_WORK"
 
-  (cd "$E2E_ROOT" && go build -o "$E2E_BIN" ./cmd/customers-api) || e2e_fail "go build ./cmd/customers-api"
+  if [ -n "${E2E_SERVER_BIN:-}" ]; then
+    # A binary built elsewhere (a release build, another checkout).
+    cp "$E2E_SERVER_BIN" "$E2E_BIN" || e2e_fail "copy E2E_SERVER_BIN=$E2E_SERVER_BIN"
+  else
+    (cd "$E2E_ROOT" && go build -o "$E2E_BIN" ./cmd/customers-api) || e2e_fail "go build ./cmd/customers-api"
+  fi
 
   E2E_STDOUT="$E2E_TMP/server.out"
   # Port 0: the kernel picks a free port and the server prints the address it

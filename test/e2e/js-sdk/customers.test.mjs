@@ -550,6 +550,41 @@ describe("customers.getAll through the SDK", () => {
     assert.equal(page.items[0].fields._embedded.leadSource.campaign, "autumn");
   });
 
+  test("values the SDK has to encode: + ; , \" spaces and non-ASCII", async () => {
+    const e = tenant("SDK list encoding");
+    await e.bare.customers.update({
+      id: "enc-plus",
+      data: {
+        primaryAddress: {
+          firstName: "Zoë",
+          lastName: "O'Brien; Jr.",
+          city: "New York",
+          emails: [{ label: "w", value: "ada+billing@example.com" }],
+        },
+        customFields: { note: "a,b" },
+      },
+    });
+    await e.bare.customers.update({
+      id: "enc-other",
+      data: { primaryAddress: { firstName: "Zoe", lastName: "Brien", city: "York", emails: [{ label: "w", value: "adabilling@example.com" }] } },
+    });
+    const cases = [
+      [{ filter: "email:ada+billing@example.com" }, ["enc-plus"]],
+      [{ filter: 'primaryAddress.city:"New York"' }, ["enc-plus"]],
+      [{ filter: 'lastName:"O\'Brien; Jr."' }, ["enc-plus"]],
+      [{ filter: 'customFields.note:"a,b"' }, ["enc-plus"]],
+      [{ filter: "firstName:zoë" }, ["enc-plus"]],
+      [{ q: "ada+billing" }, ["enc-plus"]],
+      [{ q: "O'BRIEN; J" }, ["enc-plus"]],
+      [{ q: "zoë" }, ["enc-plus"]],
+    ];
+    for (const [params, want] of cases) {
+      const got = await e.bare.customers.getAll({ ...params, sort: "id" });
+      assert.deepEqual(ids(got), want, JSON.stringify(params));
+      assert.equal(got.total, want.length, `${JSON.stringify(params)}: Pagination-Total`);
+    }
+  });
+
   test("a malformed query is 400 with invalidFields naming the parameter", async () => {
     const cases = [
       [{ limit: 1001 }, "limit"],
