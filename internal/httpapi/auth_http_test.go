@@ -32,9 +32,9 @@ func TestHTTPUnauthenticated(t *testing.T) {
 		{Method: http.MethodPost, Path: "/customers", Body: map[string]any{}},
 		{Method: http.MethodPut, Path: "/customers/unauth-new", Body: map[string]any{}},
 		{Method: http.MethodPut, Path: "/customers/" + id, Body: map[string]any{"websiteId": "x"}},
-		{Method: http.MethodPost, Path: "/customers", Body: `not json`}, // 401 before 400
-		{Method: http.MethodGet, Path: "/nope"},                         // 401 before 404
-		{Method: http.MethodPatch, Path: "/customers/" + id},            // 401 before 405
+		{Method: http.MethodPost, Path: "/customers", Body: `not json`, InvalidRequest: "not JSON"}, // 401 before 400
+		{Method: http.MethodGet, Path: "/nope", InvalidRequest: "an unknown path"},                  // 401 before 404
+		{Method: http.MethodPatch, Path: "/customers/" + id, InvalidRequest: "an unserved method"},  // 401 before 405
 		{Method: http.MethodGet, Path: org + "/customers/" + id},
 		{Method: http.MethodGet, Path: "/organizations/someone-else/customers/" + id}, // 401 before 403
 	}
@@ -80,7 +80,7 @@ func TestHTTPPermissions(t *testing.T) {
 		{"read-only key PUTs an existing id", req{Method: http.MethodPut, Path: "/customers/perm-1", Key: readOnly, Body: map[string]any{"websiteId": "after"}}, http.StatusForbidden},
 		{"read-only key PUTs a new id", req{Method: http.MethodPut, Path: "/customers/perm-new", Key: readOnly, Body: map[string]any{}}, http.StatusForbidden},
 		{"read-only key PUTs under the organization", req{Method: http.MethodPut, Path: org + "/customers/perm-new", Key: readOnly, Body: map[string]any{}}, http.StatusForbidden},
-		{"read-only key PUTs an invalid body", req{Method: http.MethodPut, Path: "/customers/perm-new", Key: readOnly, Body: `{`}, http.StatusForbidden},
+		{"read-only key PUTs an invalid body", req{Method: http.MethodPut, Path: "/customers/perm-new", Key: readOnly, Body: `{`, InvalidRequest: "not JSON"}, http.StatusForbidden},
 		{"write-only key GETs", req{Method: http.MethodGet, Path: "/customers/perm-1", Key: writeOnly}, http.StatusForbidden},
 		{"write-only key POSTs", req{Method: http.MethodPost, Path: "/customers", Key: writeOnly, Body: map[string]any{}}, http.StatusForbidden},
 		{"post-only key PUTs", req{Method: http.MethodPut, Path: "/customers/perm-new", Key: postOnly, Body: map[string]any{}}, http.StatusForbidden},

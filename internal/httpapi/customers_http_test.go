@@ -650,12 +650,12 @@ func TestHTTPPutBadPathID(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			a := a.forTest(t)
-			r := a.do(req{Method: http.MethodPut, Path: "/customers/" + tc.path, Body: map[string]any{}})
+			r := a.do(req{Method: http.MethodPut, Path: "/customers/" + tc.path, Body: map[string]any{}, InvalidRequest: "a bad path id"})
 			wantStatus(t, r, http.StatusUnprocessableEntity)
 			if _, ok := problemFields(t, r)["id"]; !ok {
 				t.Errorf("invalidFields lacks id: %s", r.Body)
 			}
-			a.get(tc.path, http.StatusNotFound)
+			wantStatus(t, a.do(req{Method: http.MethodGet, Path: "/customers/" + tc.path, InvalidRequest: "a bad path id"}), http.StatusNotFound)
 		})
 	}
 	t.Run("valid extremes", func(t *testing.T) {
@@ -680,7 +680,7 @@ func TestHTTPPathIDDecodedOnce(t *testing.T) {
 	a := newTestAPI(t)
 	t.Run("PUT is 422 and creates nothing", func(t *testing.T) {
 		a := a.forTest(t)
-		r := a.do(req{Method: http.MethodPut, Path: "/customers/a%2541", Body: map[string]any{"websiteId": "via-percent"}})
+		r := a.do(req{Method: http.MethodPut, Path: "/customers/a%2541", Body: map[string]any{"websiteId": "via-percent"}, InvalidRequest: "a bad path id"})
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Errorf("PUT /customers/a%%2541: status %d, want 422: %s", r.Status, r.Body)
 		} else if _, ok := problemFields(t, r)["id"]; !ok {
@@ -691,7 +691,7 @@ func TestHTTPPathIDDecodedOnce(t *testing.T) {
 	t.Run("GET does not find another id", func(t *testing.T) {
 		a := a.forTest(t)
 		wantStatus(t, a.do(req{Method: http.MethodPut, Path: "/customers/bB", Body: map[string]any{"websiteId": "real-bB"}}), http.StatusCreated)
-		a.get("b%2542", http.StatusNotFound)
+		wantStatus(t, a.do(req{Method: http.MethodGet, Path: "/customers/b%2542", InvalidRequest: "a bad path id"}), http.StatusNotFound)
 	})
 }
 
@@ -775,8 +775,8 @@ func TestHTTPValidation(t *testing.T) {
 			t.Parallel()
 			a := a.forTest(t)
 			for _, q := range []req{
-				{Method: http.MethodPost, Path: "/customers", Body: tc.body},
-				{Method: http.MethodPut, Path: "/customers/" + id, Body: tc.body},
+				{Method: http.MethodPost, Path: "/customers", Body: tc.body, InvalidRequest: tc.name},
+				{Method: http.MethodPut, Path: "/customers/" + id, Body: tc.body, InvalidRequest: tc.name},
 			} {
 				r := a.do(q)
 				if r.Status != http.StatusUnprocessableEntity {
@@ -825,7 +825,7 @@ func TestHTTPWrongJSONTypeNamesTheField(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			a := a.forTest(t)
-			r := a.do(req{Method: http.MethodPost, Path: "/customers", Body: tc.body})
+			r := a.do(req{Method: http.MethodPost, Path: "/customers", Body: tc.body, InvalidRequest: "a value of the wrong JSON type"})
 			wantStatus(t, r, http.StatusUnprocessableEntity)
 			if _, ok := problemFields(t, r)[tc.field]; !ok {
 				t.Errorf("invalidFields lacks %q: %s", tc.field, r.Body)

@@ -42,6 +42,9 @@ func newTestAPI(t *testing.T, opts ...customers.Option) *testAPI {
 	})
 	a.srv = httptest.NewServer(api)
 	t.Cleanup(a.srv.Close)
+	// Every exchange is checked against openapi.yaml (contract_test.go).
+	client := a.srv.Client()
+	client.Transport = &contractTransport{base: client.Transport}
 	a.orgID, a.key = a.newOrgKey()
 	return a
 }
@@ -86,7 +89,7 @@ func (r *response) JSON() map[string]any {
 }
 
 // req describes one request; the zero Key means the testAPI's own key, and
-// NoKey sends none.
+// NoKey sends none (the document's security requirement is then not checked).
 type req struct {
 	Method  string
 	Path    string
@@ -94,10 +97,16 @@ type req struct {
 	NoKey   bool
 	Body    any               // marshalled to JSON unless a string or []byte
 	Headers map[string]string // extra headers
+	// InvalidRequest says why the request deliberately breaks openapi.yaml
+	// (bad JSON, unknown fields, an undocumented route, ...). The request is
+	// then checked to break it, instead of to conform; the response is
+	// validated either way.
+	InvalidRequest string
 }
 
 // do sends the request through a real HTTP client. Every HTTP test goes
-// through here, so checks that apply to every exchange live here too.
+// through here, so checks that apply to every exchange live here too: the
+// envelope below, and openapi.yaml for request and response (contract_test.go).
 func (a *testAPI) do(q req) *response {
 	a.t.Helper()
 	var body io.Reader
@@ -114,7 +123,9 @@ func (a *testAPI) do(q req) *response {
 		}
 		body = bytes.NewReader(raw)
 	}
-	hr, err := http.NewRequest(q.Method, a.srv.URL+q.Path, body)
+	x := &exchange{invalidRequest: q.InvalidRequest, unauthenticated: q.NoKey}
+	ctx := withExchange(context.Background(), x)
+	hr, err := http.NewRequestWithContext(ctx, q.Method, a.srv.URL+q.Path, body)
 	if err != nil {
 		a.t.Fatal(err)
 	}
@@ -141,6 +152,12 @@ func (a *testAPI) do(q req) *response {
 		a.t.Fatal(err)
 	}
 	r := &response{t: a.t, Status: res.StatusCode, Header: res.Header, Body: raw}
+	for _, p := range x.problems {
+		a.t.Errorf("%s %s → %d breaks openapi.yaml: %s\nresponse body: %.500s", q.Method, q.Path, r.Status, p, r.Body)
+	}
+	if q.InvalidRequest != "" && x.conforms {
+		a.t.Logf("%s %s: req.InvalidRequest says %q, yet the request conforms to openapi.yaml (a rule the document does not express)", q.Method, q.Path, q.InvalidRequest)
+	}
 	a.checkEnvelope(q, r)
 	return r
 }

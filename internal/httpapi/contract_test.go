@@ -1,0 +1,573 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+)
+
+// The contract check: every exchange an httpapi test makes goes through
+// contractTransport, which validates the request as sent and the response as
+// received against openapi.yaml (status, headers, body), and fails the test
+// that made it when either breaks the document.
+
+// contractDocPath is openapi.yaml, relative to this package.
+const contractDocPath = "../../openapi.yaml"
+
+// transportHeaders are response headers that belong to HTTP itself rather
+// than to the API, so the document need not list them. Content-Type is
+// checked separately: it must be one of the documented media types.
+var transportHeaders = []string{"Content-Length", "Date"}
+
+// contract is openapi.yaml loaded once, with a router over its operations.
+type contract struct {
+	doc    *openapi3.T
+	router routers.Router
+	// unmatched holds, by router error, stand-in operations for requests
+	// to a path or method the document has no operation for.
+	unmatched map[string]*openapi3.Operation
+}
+
+var loadContract = sync.OnceValues(func() (*contract, error) {
+	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = false
+	doc, err := loader.LoadFromFile(contractDocPath)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", contractDocPath, err)
+	}
+	// Route on the path alone: the test server listens on a random port,
+	// not on the document's example server.
+	routed := *doc
+	routed.Servers = nil
+	router, err := legacy.NewRouter(&routed)
+	if err != nil {
+		return nil, fmt.Errorf("route %s: %w", contractDocPath, err)
+	}
+	c := &contract{doc: doc, router: router, unmatched: map[string]*openapi3.Operation{}}
+	// The stand-in operations for requests no operation serves: the API
+	// description says unknown paths are 404 and known paths with another
+	// method 405 (with Allow), both after authentication (401) and the path
+	// organization check (403); and any request may fail (500).
+	fallback := func(codes map[int]string) *openapi3.Operation {
+		rs := openapi3.NewResponses()
+		rs.Delete("default")
+		for code, name := range codes {
+			ref := doc.Components.Responses[name]
+			if ref == nil {
+				panic("openapi.yaml has no components.responses." + name)
+			}
+			rs.Set(fmt.Sprint(code), ref)
+		}
+		return &openapi3.Operation{OperationID: "(no operation)", Responses: rs}
+	}
+	c.unmatched[routers.ErrPathNotFound.Error()] = fallback(map[int]string{
+		401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 500: "InternalError",
+	})
+	c.unmatched[routers.ErrMethodNotAllowed.Error()] = fallback(map[int]string{
+		401: "Unauthorized", 403: "Forbidden", 405: "MethodNotAllowed", 500: "InternalError",
+	})
+	return c, nil
+})
+
+// exchange is what a test says about one request, and where the check puts
+// what it found.
+type exchange struct {
+	// invalidRequest, when set, says why the request deliberately breaks the
+	// document (bad JSON, unknown fields, an undocumented route, ...): the
+	// request is then not validated, but the response still is. A request
+	// so marked that conforms and succeeds is reported: the mark is stale.
+	invalidRequest string
+	// unauthenticated: the request deliberately sends no API key, so the
+	// document's security requirement is not checked (everything else is).
+	unauthenticated bool
+
+	problems []string // filled in by contractTransport
+	// conforms: the request was validated and met the document.
+	conforms bool
+}
+
+type exchangeKey struct{}
+
+// withExchange attaches x to a request's context, where contractTransport
+// finds it and records what it checked.
+func withExchange(ctx context.Context, x *exchange) context.Context {
+	return context.WithValue(ctx, exchangeKey{}, x)
+}
+
+// contractTransport validates every exchange against openapi.yaml. A request
+// whose context carries no exchange is refused, so that no exchange can
+// bypass the check.
+type contractTransport struct {
+	base http.RoundTripper
+}
+
+func (ct *contractTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	x, ok := r.Context().Value(exchangeKey{}).(*exchange)
+	if !ok {
+		return nil, errors.New("contract check: request made without withExchange; use testAPI.do")
+	}
+	c, err := loadContract()
+	if err != nil {
+		return nil, err
+	}
+	var reqBody []byte
+	if r.Body != nil {
+		if reqBody, err = io.ReadAll(r.Body); err != nil {
+			return nil, err
+		}
+		r.Body.Close()
+		r.Body = io.NopCloser(bytes.NewReader(reqBody))
+	}
+	res, err := ct.base.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	resBody, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	res.Body = io.NopCloser(bytes.NewReader(resBody))
+	c.check(r, reqBody, res, resBody, x)
+	return res, nil
+}
+
+// check validates one exchange and records in x what is wrong with it.
+func (c *contract) check(r *http.Request, reqBody []byte, res *http.Response, resBody []byte, x *exchange) {
+	ctx := context.Background()
+	// The clone is what the validator sees: the body it reads is a copy, and
+	// a trailing slash names the same route (the API description says so),
+	// which the router does not know.
+	vr := r.Clone(ctx)
+	vr.Body = io.NopCloser(bytes.NewReader(reqBody))
+	if p := vr.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+		vr.URL.Path = strings.TrimSuffix(p, "/")
+		vr.URL.RawPath = strings.TrimSuffix(vr.URL.RawPath, "/")
+	}
+	route, pathParams, routeErr := c.findRoute(vr)
+	opts := &openapi3filter.Options{
+		MultiError:          true,
+		SkipSettingDefaults: true,
+		AuthenticationFunc:  c.authenticate(x.unauthenticated),
+		// An empty body is a body too: refuse it where none is documented.
+		RejectWhenRequestBodyNotSpecified: true,
+		SchemaValidationOptions:           []openapi3.SchemaValidationOption{openapi3.EnableFormatValidation()},
+	}
+	opts.WithCustomSchemaErrorFunc(conciseSchemaError)
+	input := &openapi3filter.RequestValidationInput{Request: vr, PathParams: pathParams, Route: route, Options: opts}
+	requestProblem := routeErr
+	if requestProblem == nil {
+		requestProblem = errors.Join(openapi3filter.ValidateRequest(ctx, input), c.undocumentedRequestParts(route, r))
+	}
+	x.conforms = requestProblem == nil
+	switch {
+	case x.invalidRequest == "" && requestProblem != nil:
+		x.problems = append(x.problems, fmt.Sprintf("request: %v\n(if the test sends this request on purpose, say why in req.InvalidRequest)", requestProblem))
+	case x.invalidRequest != "" && requestProblem == nil && res.StatusCode < 300:
+		x.problems = append(x.problems, fmt.Sprintf("req.InvalidRequest says %q, but the request conforms to the document and succeeded", x.invalidRequest))
+	}
+	x.problems = append(x.problems, c.checkResponse(input, res, resBody)...)
+}
+
+// findRoute finds the operation for a request. When there is none, it
+// returns a stand-in operation whose responses are the ones the API
+// description promises for unknown paths and methods, and an error saying
+// why the request itself breaks the document.
+func (c *contract) findRoute(r *http.Request) (*routers.Route, map[string]string, error) {
+	// Route on the escaped path, as the server does, so that "%2F" inside
+	// an id stays inside it; then decode each parameter once.
+	escaped := r.Clone(r.Context())
+	escaped.URL.Path, escaped.URL.RawPath = r.URL.EscapedPath(), ""
+	route, params, err := c.router.FindRoute(escaped)
+	if err == nil && c.expand(route.Path, params) == escaped.URL.Path {
+		for name, v := range params {
+			if params[name], err = url.PathUnescape(v); err != nil {
+				return nil, nil, fmt.Errorf("path parameter %s: %w", name, err)
+			}
+		}
+		return route, params, nil
+	}
+	// No operation, or the legacy router matched loosely (it lets
+	// /customers match /customers/{id} with an empty id). A known path
+	// with another method is 405; anything else is 404.
+	reason := routers.ErrPathNotFound.Error()
+	for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete, http.MethodPatch} {
+		if m == r.Method {
+			continue
+		}
+		other := escaped.Clone(r.Context())
+		other.Method = m
+		if rt, ps, err := c.router.FindRoute(other); err == nil && c.expand(rt.Path, ps) == escaped.URL.Path {
+			reason = routers.ErrMethodNotAllowed.Error()
+			break
+		}
+	}
+	op := c.unmatched[reason]
+	stand := &routers.Route{Spec: c.doc, Path: r.URL.Path, PathItem: &openapi3.PathItem{}, Method: r.Method, Operation: op}
+	return stand, nil, fmt.Errorf("no operation serves %s %s (%s)", r.Method, r.URL.Path, reason)
+}
+
+// expand fills a path template with its parameters.
+func (c *contract) expand(template string, params map[string]string) string {
+	for name, v := range params {
+		template = strings.ReplaceAll(template, "{"+name+"}", v)
+	}
+	return template
+}
+
+// authenticate checks the apiKey security scheme: the header is present.
+// Whether the key is known is the server's business (401), not the document's.
+func (c *contract) authenticate(unauthenticated bool) openapi3filter.AuthenticationFunc {
+	return func(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+		if unauthenticated {
+			return nil
+		}
+		s := in.SecurityScheme
+		if s.Type != "apiKey" || s.In != "header" {
+			return fmt.Errorf("security scheme %q: the contract check knows only apiKey headers", in.SecuritySchemeName)
+		}
+		if in.RequestValidationInput.Request.Header.Get(s.Name) == "" {
+			return fmt.Errorf("no %s header", s.Name)
+		}
+		return nil
+	}
+}
+
+// undocumentedRequestParts reports query parameters and headers the test
+// sent that the operation does not document (kin-openapi ignores them).
+func (c *contract) undocumentedRequestParts(route *routers.Route, r *http.Request) error {
+	documented := map[string]bool{} // "in name"
+	for _, params := range []openapi3.Parameters{route.PathItem.Parameters, route.Operation.Parameters} {
+		for _, p := range params {
+			name := p.Value.Name
+			if p.Value.In == openapi3.ParameterInHeader {
+				name = http.CanonicalHeaderKey(name)
+			}
+			documented[p.Value.In+" "+name] = true
+		}
+	}
+	// A key may go with any request: where no security is required (the
+	// probes) it is ignored, as the document says.
+	for _, s := range c.doc.Components.SecuritySchemes {
+		if s.Value.In == "header" {
+			documented["header "+http.CanonicalHeaderKey(s.Value.Name)] = true
+		}
+	}
+	var errs []error
+	for _, name := range sortedKeys(r.URL.Query()) {
+		if !documented["query "+name] {
+			errs = append(errs, fmt.Errorf("query parameter %q is not documented", name))
+		}
+	}
+	for _, name := range sortedKeys(r.Header) {
+		if name == "Content-Type" && route.Operation.RequestBody != nil {
+			continue // checked against the request body's media types
+		}
+		if !documented["header "+name] {
+			errs = append(errs, fmt.Errorf("request header %q is not documented", name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkResponse validates the response's status, headers and body.
+func (c *contract) checkResponse(in *openapi3filter.RequestValidationInput, res *http.Response, body []byte) []string {
+	op := in.Route.Operation
+	ref := op.Responses.Status(res.StatusCode)
+	if ref == nil {
+		return []string{fmt.Sprintf("status %d is not documented for %s (documented: %s)",
+			res.StatusCode, op.OperationID, strings.Join(sortedKeys(op.Responses.Map()), ", "))}
+	}
+	doc := ref.Value
+	var problems []string
+	// Headers are checked here: every one sent is documented, every
+	// required one is sent, each value meets its schema. (kin-openapi checks
+	// only documented headers, skips 304s altogether, and stops at the first
+	// bad header without looking at the body.)
+	for name, values := range res.Header {
+		switch {
+		case slices.Contains(transportHeaders, name):
+		case name == "Content-Type":
+			if len(doc.Content) == 0 {
+				problems = append(problems, fmt.Sprintf("Content-Type %q on a response the document gives no body", values[0]))
+			}
+		case headerOf(doc, name) == nil:
+			problems = append(problems, fmt.Sprintf("header %s: %q is not documented for %d (documented: %s)",
+				name, strings.Join(values, ", "), res.StatusCode, strings.Join(sortedKeys(doc.Headers), ", ")))
+		}
+	}
+	for name, h := range doc.Headers {
+		v, sent := res.Header[http.CanonicalHeaderKey(name)]
+		if h.Value.Required && !sent {
+			problems = append(problems, fmt.Sprintf("header %s is required on %d but missing", name, res.StatusCode))
+		}
+		if sent && h.Value.Schema != nil {
+			if err := h.Value.Schema.Value.VisitJSON(v[0], openapi3.EnableJSONSchema2020(), openapi3.EnableFormatValidation(),
+				openapi3.SetSchemaErrorMessageCustomizer(conciseSchemaError)); err != nil {
+				problems = append(problems, fmt.Sprintf("header %s: %v", name, err))
+			}
+		}
+	}
+	if len(doc.Content) == 0 && len(body) > 0 {
+		problems = append(problems, fmt.Sprintf("a %d body, where the document gives none", res.StatusCode))
+	}
+	opts := &openapi3filter.Options{
+		MultiError:              true,
+		IncludeResponseStatus:   true,
+		SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.EnableFormatValidation()},
+	}
+	opts.WithCustomSchemaErrorFunc(conciseSchemaError)
+	// kin-openapi checks the media type and the body, against a copy of the
+	// documented response without its headers, which are checked above.
+	bodyOnly := *doc
+	bodyOnly.Headers = nil
+	responses := openapi3.NewResponses()
+	responses.Delete("default")
+	responses.Set(strconv.Itoa(res.StatusCode), &openapi3.ResponseRef{Value: &bodyOnly})
+	op2 := *op
+	op2.Responses = responses
+	route := *in.Route
+	route.Operation = &op2
+	in2 := *in
+	in2.Route = &route
+	err := openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &in2,
+		Status:                 res.StatusCode,
+		Header:                 res.Header,
+		Body:                   io.NopCloser(bytes.NewReader(body)),
+		Options:                opts,
+	})
+	if err != nil {
+		problems = append(problems, "response: "+err.Error())
+	}
+	return problems
+}
+
+// conciseSchemaError says where a value breaks its schema and why, leaving
+// out kin-openapi's dump of the whole schema (the body is printed anyway).
+func conciseSchemaError(err *openapi3.SchemaError) string {
+	if err.Origin != nil {
+		return "" // the origin's own message
+	}
+	if strings.HasPrefix(err.Reason, "at '") {
+		return err.Reason // the JSON Schema 2020-12 validator names the path
+	}
+	return fmt.Sprintf("at '/%s': %s", strings.Join(err.JSONPointer(), "/"), err.Reason)
+}
+
+// headerOf finds a documented response header case-insensitively.
+func headerOf(res *openapi3.Response, name string) *openapi3.HeaderRef {
+	for k, h := range res.Headers {
+		if strings.EqualFold(k, name) {
+			return h
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// TestContractCheckCatches proves the contract check fails what it should:
+// each case serves a hand-made exchange over a real listener, through
+// contractTransport, and names what the check must report ("" when the
+// exchange conforms).
+func TestContractCheckCatches(t *testing.T) {
+	t.Parallel()
+	c, err := loadContract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	example := func(edit func(map[string]any)) string {
+		t.Helper()
+		m := jsonRoundTrip(t, c.doc.Components.Schemas["Customer"].Value.Examples[0]).(map[string]any)
+		if edit != nil {
+			edit(m)
+		}
+		return mustJSON(t, m)
+	}
+	problem := func(status int, edit func(map[string]any)) string {
+		p := map[string]any{"type": "/problems/not-found", "title": "Not found", "status": status,
+			"detail": "Customer \"c1\" was not found.", "instance": "/customers/c1", "requestId": "rid"}
+		if edit != nil {
+			edit(p)
+		}
+		out, _ := json.Marshal(p)
+		return string(out)
+	}
+	const (
+		jsonCT    = "application/json; charset=utf-8"
+		problemCT = "application/problem+json; charset=utf-8"
+	)
+	type answer struct {
+		status  int
+		headers map[string]string
+		body    string
+	}
+	okCustomer := answer{200, map[string]string{"Content-Type": jsonCT, "ETag": `"0"`}, example(nil)}
+	leadSource := func(edit func(map[string]any)) answer {
+		t.Helper()
+		m := jsonRoundTrip(t, c.doc.Components.Schemas["LeadSource"].Value.Examples[0]).(map[string]any)
+		if edit != nil {
+			edit(m)
+		}
+		return answer{200, okCustomer.headers, mustJSON(t, m)}
+	}
+	for _, tc := range []struct {
+		name           string
+		method, path   string
+		headers        map[string]string
+		body           string
+		invalidRequest string
+		answer         answer
+		want           string // a substring of the report; "" = conforms
+	}{
+		{name: "a conforming customer", method: "GET", path: "/customers/c1", answer: okCustomer},
+		{name: "a conforming customer, trailing slash", method: "GET", path: "/customers/c1/", answer: okCustomer},
+		{name: "an undocumented field", method: "GET", path: "/customers/c1",
+			answer: answer{200, okCustomer.headers, example(func(m map[string]any) { m["nickname"] = "x" })}, want: "nickname"},
+		{name: "an undocumented field in a nested object", method: "GET", path: "/customers/c1",
+			answer: answer{200, okCustomer.headers, example(func(m map[string]any) { m["primaryAddress"].(map[string]any)["nickname"] = "x" })}, want: "nickname"},
+		{name: "a missing field", method: "GET", path: "/customers/c1",
+			answer: answer{200, okCustomer.headers, example(func(m map[string]any) { delete(m, "revision") })}, want: "revision"},
+		{name: "a field of the wrong type", method: "GET", path: "/customers/c1",
+			answer: answer{200, okCustomer.headers, example(func(m map[string]any) { m["isEddRequired"] = "no" })}, want: "isEddRequired"},
+		{name: "a field breaking its format", method: "GET", path: "/customers/c1",
+			answer: answer{200, okCustomer.headers, example(func(m map[string]any) { m["createdTime"] = "2024-05-01 12:00" })}, want: "createdTime"},
+		{name: "a conforming lead source", method: "GET", path: "/customers/c1/lead-source", answer: leadSource(nil)},
+		{name: "an undocumented lead-source field", method: "GET", path: "/customers/c1/lead-source",
+			answer: leadSource(func(m map[string]any) { m["utmSource"] = "x" }), want: "utmSource"},
+		{name: "an undocumented field in original", method: "GET", path: "/customers/c1/lead-source",
+			answer: leadSource(func(m map[string]any) { m["original"].(map[string]any)["utmSource"] = "x" }), want: "utmSource"},
+		{name: "an undocumented status", method: "GET", path: "/customers/c1",
+			answer: answer{418, map[string]string{"Content-Type": problemCT}, problem(418, nil)}, want: "status 418 is not documented"},
+		{name: "an undocumented header", method: "GET", path: "/customers/c1",
+			answer: answer{200, map[string]string{"Content-Type": jsonCT, "ETag": `"0"`, "X-Debug": "1"}, okCustomer.body}, want: "header X-Debug"},
+		{name: "a header documented elsewhere", method: "GET", path: "/customers/c1",
+			answer: answer{200, map[string]string{"Content-Type": jsonCT, "ETag": `"0"`, "Location": "http://x/customers/c1"}, okCustomer.body}, want: "header Location"},
+		{name: "a missing required header", method: "GET", path: "/customers/c1",
+			answer: answer{200, map[string]string{"Content-Type": jsonCT}, okCustomer.body}, want: "header ETag is required"},
+		{name: "a header breaking its schema", method: "GET", path: "/customers/c1",
+			answer: answer{200, map[string]string{"Content-Type": jsonCT, "ETag": `W/"zero"`}, okCustomer.body}, want: "header ETag"},
+		{name: "a 304 without its ETag", method: "GET", path: "/customers/c1", headers: map[string]string{"If-None-Match": `"0"`},
+			answer: answer{304, nil, ""}, want: "header ETag is required"},
+		{name: "a conforming 304", method: "GET", path: "/customers/c1", headers: map[string]string{"If-None-Match": `"0"`},
+			answer: answer{304, map[string]string{"ETag": `"0"`}, ""}},
+		{name: "an undocumented media type", method: "GET", path: "/customers/c1",
+			answer: answer{200, map[string]string{"Content-Type": "text/html", "ETag": `"0"`}, okCustomer.body}, want: "text/html"},
+		{name: "a Content-Type on a 204", method: "DELETE", path: "/customers/c1?targetCustomerId=c2",
+			answer: answer{204, map[string]string{"Content-Type": jsonCT}, ""}, want: "Content-Type"},
+		{name: "a problem without requestId", method: "GET", path: "/customers/c1",
+			answer: answer{404, map[string]string{"Content-Type": problemCT}, problem(404, func(p map[string]any) { delete(p, "requestId") })}, want: "requestId"},
+		{name: "a problem with an undocumented member", method: "GET", path: "/customers/c1",
+			answer: answer{404, map[string]string{"Content-Type": problemCT}, problem(404, func(p map[string]any) { p["stack"] = "main.go:1" })}, want: "stack"},
+		{name: "a problem sent as application/json", method: "GET", path: "/customers/c1",
+			answer: answer{404, map[string]string{"Content-Type": jsonCT}, problem(404, nil)}, want: "application/json"},
+		{name: "a 405 without Allow", method: "GET", path: "/customers/c1",
+			answer: answer{405, map[string]string{"Content-Type": problemCT}, problem(405, nil)}, want: "header Allow is required"},
+		{name: "an undocumented query parameter", method: "GET", path: "/customers/c1?debug=1", answer: okCustomer, want: `query parameter "debug"`},
+		{name: "an undocumented request header", method: "GET", path: "/customers/c1", headers: map[string]string{"If-Match": `"0"`},
+			answer: okCustomer, want: `request header "If-Match"`},
+		{name: "a request body breaking the schema", method: "PUT", path: "/customers/c1", body: `{"nickname":"x"}`,
+			answer: okCustomer, want: "nickname"},
+		{name: "the same, marked invalid", method: "PUT", path: "/customers/c1", body: `{"nickname":"x"}`, invalidRequest: "an unknown field",
+			answer: answer{422, map[string]string{"Content-Type": problemCT}, problem(422, nil)}},
+		{name: "a stale invalid mark", method: "PUT", path: "/customers/c1", body: `{"websiteId":"w"}`, invalidRequest: "an unknown field",
+			answer: okCustomer, want: "conforms to the document and succeeded"},
+		{name: "a bad path id", method: "GET", path: "/customers/a%20b",
+			answer: answer{404, map[string]string{"Content-Type": problemCT}, problem(404, nil)}, want: `parameter "id"`},
+		{name: "an unknown path", method: "GET", path: "/nope",
+			answer: answer{404, map[string]string{"Content-Type": problemCT}, problem(404, nil)}, want: "no operation serves"},
+		{name: "an unknown path, marked", method: "GET", path: "/nope", invalidRequest: "an unknown path",
+			answer: answer{404, map[string]string{"Content-Type": problemCT}, problem(404, nil)}},
+		{name: "an unknown path answered 200", method: "GET", path: "/nope", invalidRequest: "an unknown path",
+			answer: okCustomer, want: "status 200 is not documented"},
+		{name: "an unserved method answered 404", method: "PATCH", path: "/customers/c1", invalidRequest: "an unserved method",
+			answer: answer{404, map[string]string{"Content-Type": problemCT}, problem(404, nil)}, want: "status 404 is not documented"},
+		{name: "an unserved method answered 405", method: "PATCH", path: "/customers/c1", invalidRequest: "an unserved method",
+			answer: answer{405, map[string]string{"Content-Type": problemCT, "Allow": "GET, PUT, DELETE"}, problem(405, nil)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("X-Request-Id", "rid")
+				for k, v := range tc.answer.headers {
+					w.Header().Set(k, v)
+				}
+				w.WriteHeader(tc.answer.status)
+				_, _ = io.WriteString(w, tc.answer.body)
+			}))
+			defer srv.Close()
+			x := &exchange{invalidRequest: tc.invalidRequest}
+			var body io.Reader
+			if tc.body != "" {
+				body = strings.NewReader(tc.body)
+			}
+			r, err := http.NewRequestWithContext(withExchange(context.Background(), x), tc.method, srv.URL+tc.path, body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Header.Set("REB-APIKEY", "sk_live_test")
+			if body != nil {
+				r.Header.Set("Content-Type", "application/json")
+			}
+			for k, v := range tc.headers {
+				r.Header.Set(k, v)
+			}
+			res, err := (&http.Client{Transport: &contractTransport{base: http.DefaultTransport}}).Do(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			report := strings.Join(x.problems, "\n")
+			switch {
+			case tc.want == "" && report != "":
+				t.Errorf("the exchange conforms, but the check reports:\n%s", report)
+			case tc.want != "" && !strings.Contains(report, tc.want):
+				t.Errorf("the check should report %q; it reports:\n%s", tc.want, report)
+			}
+		})
+	}
+	t.Run("a body on a 204", func(t *testing.T) {
+		// A real server drops a 204's body, so this one is built by hand.
+		x := &exchange{}
+		r := httptest.NewRequest("DELETE", "/customers/c1?targetCustomerId=c2", nil)
+		r.Header.Set("REB-APIKEY", "sk_live_test")
+		res := &http.Response{StatusCode: 204, Header: http.Header{"X-Request-Id": {"rid"}}}
+		c.check(r, nil, res, []byte("{}"), x)
+		if report := strings.Join(x.problems, "\n"); !strings.Contains(report, "body") {
+			t.Errorf("the check should report the body; it reports:\n%s", report)
+		}
+	})
+	t.Run("a request without an exchange", func(t *testing.T) {
+		srv := httptest.NewServer(http.NotFoundHandler())
+		defer srv.Close()
+		client := &http.Client{Transport: &contractTransport{base: http.DefaultTransport}}
+		if res, err := client.Get(srv.URL + "/healthz"); err == nil {
+			res.Body.Close()
+			t.Error("a request that bypasses testAPI.do was sent unchecked")
+		}
+	})
+}
