@@ -57,7 +57,50 @@ e2e_stop_postgres() {
   fi
 }
 
+# e2e_start_server builds the binary into a new temporary directory and starts
+# the server; called again after e2e_stop_server, it starts the same binary on
+# the same DATA_DIR (a restart).
 e2e_start_server() {
+  if [ -z "${E2E_TMP:-}" ]; then
+    e2e_prepare
+  fi
+  E2E_STDOUT="$E2E_TMP/server.out"
+  # Port 0: the kernel picks a free port and the server prints the address it
+  # listens on, so there is no window in which another process can take it.
+  DATABASE_URL='' DATA_DIR="$E2E_DATA_DIR" ADDR=127.0.0.1:0 LOG_LEVEL=info \
+    "$E2E_BIN" serve >"$E2E_STDOUT" 2>>"$E2E_TMP/server.log" &
+  E2E_SERVER_PID=$!
+
+  # Wait for the line that says where it listens (or for the server to die).
+  E2E_BASE_URL=
+  while [ -z "$E2E_BASE_URL" ]; do
+    kill -0 "$E2E_SERVER_PID" 2>/dev/null || e2e_fail "the server exited before listening"
+    E2E_BASE_URL=$(sed -n 's|^Customers API listening on \(http://127\.0\.0\.1:[0-9][0-9]*\)$|\1|p' "$E2E_STDOUT")
+    [ -n "$E2E_BASE_URL" ] || sleep 0.2
+  done
+  until command curl -sf "$E2E_BASE_URL/readyz" >/dev/null; do
+    kill -0 "$E2E_SERVER_PID" 2>/dev/null || e2e_fail "the server exited before /readyz answered 200"
+    sleep 0.2
+  done
+  E2E_DEV_ORG=$(sed -n 's/^Development organization: //p' "$E2E_STDOUT")
+  E2E_DEV_KEY=$(sed -n 's/^Development API key (REB-APIKEY): //p' "$E2E_STDOUT")
+  [ -n "$E2E_DEV_ORG" ] || e2e_fail "the server did not print the development organization"
+  [ -n "$E2E_DEV_KEY" ] || e2e_fail "the server did not print the development API key"
+  export E2E_TMP E2E_WORK E2E_BIN E2E_DATA_DIR E2E_BASE_URL E2E_DEV_ORG E2E_DEV_KEY E2E_STDOUT
+  echo "e2e: server $E2E_BASE_URL (pid $E2E_SERVER_PID, DATA_DIR $E2E_DATA_DIR)"
+}
+
+# e2e_stop_server stops the server gracefully (SIGTERM), which also stops the
+# PostgreSQL it started, and fails if it does not exit cleanly.
+e2e_stop_server() {
+  kill -TERM "$E2E_SERVER_PID"
+  local status=0
+  wait "$E2E_SERVER_PID" || status=$?
+  E2E_SERVER_PID=
+  [ "$status" = 0 ] || e2e_fail "the server exited with status $status on SIGTERM"
+}
+
+e2e_prepare() {
   E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/customers-e2e.XXXXXX")
   trap e2e_cleanup EXIT
   trap 'exit 130' INT
@@ -77,29 +120,5 @@ e2e_start_server() {
   else
     (cd "$E2E_ROOT" && go build -o "$E2E_BIN" ./cmd/customers-api) || e2e_fail "go build ./cmd/customers-api"
   fi
-
-  E2E_STDOUT="$E2E_TMP/server.out"
-  # Port 0: the kernel picks a free port and the server prints the address it
-  # listens on, so there is no window in which another process can take it.
-  DATABASE_URL='' DATA_DIR="$E2E_DATA_DIR" ADDR=127.0.0.1:0 LOG_LEVEL=info \
-    "$E2E_BIN" serve >"$E2E_STDOUT" 2>"$E2E_TMP/server.log" &
-  E2E_SERVER_PID=$!
-
-  # Wait for the line that says where it listens (or for the server to die).
-  E2E_BASE_URL=
-  while [ -z "$E2E_BASE_URL" ]; do
-    kill -0 "$E2E_SERVER_PID" 2>/dev/null || e2e_fail "the server exited before listening"
-    E2E_BASE_URL=$(sed -n 's|^Customers API listening on \(http://127\.0\.0\.1:[0-9][0-9]*\)$|\1|p' "$E2E_STDOUT")
-    [ -n "$E2E_BASE_URL" ] || sleep 0.2
-  done
-  until curl -sf "$E2E_BASE_URL/readyz" >/dev/null; do
-    kill -0 "$E2E_SERVER_PID" 2>/dev/null || e2e_fail "the server exited before /readyz answered 200"
-    sleep 0.2
-  done
-  E2E_DEV_ORG=$(sed -n 's/^Development organization: //p' "$E2E_STDOUT")
-  E2E_DEV_KEY=$(sed -n 's/^Development API key (REB-APIKEY): //p' "$E2E_STDOUT")
-  [ -n "$E2E_DEV_ORG" ] || e2e_fail "the server did not print the development organization"
-  [ -n "$E2E_DEV_KEY" ] || e2e_fail "the server did not print the development API key"
-  export E2E_TMP E2E_WORK E2E_BIN E2E_DATA_DIR E2E_BASE_URL E2E_DEV_ORG E2E_DEV_KEY E2E_STDOUT
-  echo "e2e: server $E2E_BASE_URL (pid $E2E_SERVER_PID, DATA_DIR $E2E_DATA_DIR)"
 }
+

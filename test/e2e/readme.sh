@@ -252,6 +252,18 @@ check "the server printed what the README shows" \
   "$(grep -E '^(Development organization:|Development API key \(REB-APIKEY\):|Customers API listening on) ' "$README" |
     sed -E 's/: [0-9a-f-]{36}$/: ORG/; s/: sk_live_[0-9A-Za-z]{40}$/: KEY/; s|http://127\.0\.0\.1:[0-9]+$|http://ADDR|')"
 
+echo "README: make run prints the same key on every start; the cluster is kept between runs"
+first_key=$E2E_DEV_KEY
+first_org=$E2E_DEV_ORG
+e2e_stop_server
+e2e_start_server
+API=$E2E_BASE_URL
+check "the same development key" "$E2E_DEV_KEY" "$first_key"
+check "the same development organization" "$E2E_DEV_ORG" "$first_org"
+check ".data/dev-api-key still holds it" "$(cat .data/dev-api-key)" "$first_key"
+curl -s "$API/customers/ada-1" -H "REB-APIKEY: $E2E_DEV_KEY"
+check "the walk-through's customer is still there" "$(status) $(field .lastName) $(field .revision)" "200 King 1"
+
 cd "$E2E_ROOT"
 [ -n "$created_id" ] || { echo "FAIL the README's create step did not run" >&2; failures=$((failures + 1)); }
 if [ "$failures" != 0 ]; then
