@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"net/http"
@@ -51,6 +52,9 @@ func (c *Client) ListCustomers(ctx context.Context, opts ...ListOption) (*Custom
 // a host the client was not configured with (a Link built behind a proxy
 // may name another).
 func (c *Client) ListCustomersAt(ctx context.Context, link string, opts ...RequestOption) (*CustomerList, *Response, error) {
+	if link == "" {
+		return nil, nil, errors.New("client: the page link is empty (the page has no such link)")
+	}
 	u, err := url.Parse(link)
 	if err != nil {
 		return nil, nil, fmt.Errorf("client: page link %q: %w", link, err)
@@ -95,12 +99,19 @@ func (c *Client) list(ctx context.Context, cl *call) (*CustomerList, *Response, 
 }
 
 // AllCustomers iterates over every customer that matches the options,
-// fetching page after page by following the next links. It stops at the
-// first error, which it yields with a zero Customer. Pages are fetched by
-// offset, so customers created or merged while iterating may be seen twice
-// or missed; sort by a stable key (Sort("createdTime")) to keep new ones at
+// fetching page after page by following the next links; the options that
+// are [RequestOption]s are sent with every page. It stops at the first
+// error, which it yields with a zero Customer. Pages are fetched by offset,
+// so customers created or merged while iterating may be seen twice or
+// missed; sort by a stable key (Sort("createdTime")) to keep new ones at
 // the end.
 func (c *Client) AllCustomers(ctx context.Context, opts ...ListOption) iter.Seq2[Customer, error] {
+	var perRequest []RequestOption
+	for _, o := range opts {
+		if ro, ok := o.(RequestOption); ok {
+			perRequest = append(perRequest, ro)
+		}
+	}
 	return func(yield func(Customer, error) bool) {
 		page, _, err := c.ListCustomers(ctx, opts...)
 		for {
@@ -118,7 +129,7 @@ func (c *Client) AllCustomers(ctx context.Context, opts ...ListOption) iter.Seq2
 			if !page.HasNext() || len(page.Customers) == 0 {
 				return
 			}
-			page, _, err = c.ListCustomersAt(ctx, page.Links.Next)
+			page, _, err = c.ListCustomersAt(ctx, page.Links.Next, perRequest...)
 		}
 	}
 }

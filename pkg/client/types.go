@@ -45,11 +45,20 @@ func (c *Customer) Link(rel string) string { return findLink(c.Links, rel) }
 
 // Input returns the customer's writable fields as a [CustomerInput], for a
 // read-modify-write with [Client.PutCustomer]. The lead source is left out,
-// so such a PUT leaves it untouched.
+// so such a PUT leaves it untouched. CustomFields is a copy; the pointers
+// are shared with c, so replace them (edit.Locale = client.String("fr-FR"))
+// rather than writing through them.
 func (c *Customer) Input() CustomerInput {
+	var custom map[string]any
+	if c.CustomFields != nil {
+		custom = make(map[string]any, len(c.CustomFields))
+		for k, v := range c.CustomFields {
+			custom[k] = v
+		}
+	}
 	return CustomerInput{
 		WebsiteID: c.WebsiteID, DefaultPaymentInstrument: c.DefaultPaymentInstrument,
-		CustomFields: c.CustomFields, PrimaryAddress: c.PrimaryAddress, Locale: c.Locale,
+		CustomFields: custom, PrimaryAddress: c.PrimaryAddress, Locale: c.Locale,
 		IsEddRequired: c.IsEddRequired,
 	}
 }
