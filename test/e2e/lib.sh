@@ -26,6 +26,10 @@ e2e_fail() {
 
 e2e_cleanup() {
   local status=$?
+  # Whoever reads our output may be gone (| head): neither SIGPIPE nor a
+  # failed write may stop the cleanup half way.
+  trap '' PIPE
+  set +e
   if [ -n "${E2E_SERVER_PID:-}" ] && kill -0 "$E2E_SERVER_PID" 2>/dev/null; then
     # SIGTERM: graceful shutdown, which also stops the PostgreSQL it started.
     kill -TERM "$E2E_SERVER_PID" 2>/dev/null || true
