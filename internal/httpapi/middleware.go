@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"time"
@@ -100,7 +101,8 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				}
 				s.log.ErrorContext(r.Context(), "panic", "request_id", ri.id, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				if rec.status == 0 {
-					writeError(rec, r, s.log, newError(kindInternal, "The server failed to handle the request. Quote the request id when reporting this."))
+					// Logged just above, with the stack: once is enough.
+					writeError(rec, r, slog.New(slog.DiscardHandler), newError(kindInternal, "The server failed to handle the request. Quote the request id when reporting this."))
 				}
 			}
 			attrs := []any{
