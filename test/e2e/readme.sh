@@ -5,8 +5,11 @@
 # checks what the README says each step answers. Any failed check, or a README
 # step this script has no check for, exits non-zero.
 #
-# How the README is read: the ```sh blocks between the "## Walk-through with
-# curl" heading and the next "## " heading. Each block is cut into paragraphs
+# How the README is read: the ```sh blocks of the sections named in SECTIONS
+# (from their "## " heading to the next one), in order, as one terminal
+# session would run them. A ```sh block anywhere else in README.md that uses
+# $API fails the run, so a new curl example cannot escape the checks. Each
+# block is cut into paragraphs
 # (blank-line separated); a paragraph is its leading "# " comment (the step's
 # title, which names its check below), its command lines, and trailing "# "
 # comment lines (the documented output, compared when it is JSON). The first
@@ -25,13 +28,14 @@ for tool in curl jq; do
   command -v "$tool" >/dev/null || e2e_fail "$tool is needed (scripts/ensure-e2e-tools.sh installs it)"
 done
 README=${E2E_README:-$E2E_ROOT/README.md} # E2E_README: another copy, to see the checks fail
+SECTIONS='Walk-through with curl|Lead sources and merging duplicates'
 
 e2e_start_server
 
 # ---- take the steps out of README.md -------------------------------------
 steps="$E2E_TMP/readme-steps"
 mkdir -p "$steps"
-awk -v dir="$steps" '
+awk -v dir="$steps" -v sections="$SECTIONS" '
   function flush() {
     if (have) { close(cmdf); close(docf); close(titlef) }
     have = 0
@@ -43,7 +47,11 @@ awk -v dir="$steps" '
     printf "" > cmdf; printf "" > docf
     have = 1; phase = "title"
   }
-  /^## /                      { insec = ($0 == "## Walk-through with curl"); heading = substr($0, 4); next }
+  BEGIN                       { nsec = split(sections, secs, "|"); for (i = 1; i <= nsec; i++) want[secs[i]] = 1 }
+  /^## /                      { heading = substr($0, 4); insec = (heading in want); next }
+  /^```sh$/ && !insec         { outside = 1; body = ""; next }
+  outside && /^```$/          { outside = 0; if (body ~ /\$API/) printf "%s\n", heading > (dir "/uncovered"); next }
+  outside                     { body = body $0 "\n"; next }
   /^### /                     { if (insec) heading = substr($0, 5); next }
   !insec                      { next }
   /^```sh$/ && !inblock       { inblock = 1; blk++; first = 1; next }
@@ -66,6 +74,9 @@ awk -v dir="$steps" '
 ' "$README"
 
 ls "$steps"/*.cmd >/dev/null 2>&1 || e2e_fail "README.md has no \`\`\`sh block under '## Walk-through with curl'"
+if [ -s "$steps/uncovered" ]; then
+  e2e_fail "README.md has curl examples (\$API) in sections test/e2e/readme.sh does not run: $(sort -u "$steps/uncovered" | tr '\n' ';') add them to SECTIONS and check them"
+fi
 
 # ---- running a step --------------------------------------------------------
 # curl as the README calls it, plus -D to keep the response headers apart; its
@@ -211,6 +222,9 @@ for step in "$steps"/*; do
     ;;
 
   'Organizations and API keys')
+    # An aside about another organization: its KEY does not replace the
+    # development key for the sections that follow (which use ada-1).
+    walk_key=$KEY
     out=$(eval "$(cat "$step.cmd")" && declare -p ORG KEY RO) || { check "the commands succeed" "failed" "ok"; continue; }
     eval "$out"
     check_match "ORG is only the new organization id" "$ORG" '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
@@ -231,6 +245,52 @@ for step in "$steps"/*; do
     check "RO may not PutCustomer" "$(status)" 403
     curl -s -X DELETE "$API/customers/acme-1?targetCustomerId=x" -H "REB-APIKEY: $RO"
     check "RO may not DeleteCustomer" "$(status)" 403
+    KEY=$walk_key
+    ;;
+
+  'Record where ada-1 came from: 201 the first time, 200 afterwards')
+    run "$step"
+    check "first time: status" "$(status)" 201
+    check "first time: Location" "$(header Location)" "$API/customers/ada-1/lead-source"
+    check "first time: values" "$(field '[.source, .medium, .campaign] | join(" ")')" "newsletter email spring"
+    check "first time: copied into original" "$(field '.original.campaign')" spring
+    check "first time: the customer's revision moved on (the ETag)" "$(header ETag)" '"2"'
+    run "$step"
+    check "afterwards: status" "$(status)" 200
+    check "afterwards: original kept" "$(field '.original.source')" newsletter
+    ada_revision=$(command curl -s "$API/customers/ada-1" -H "REB-APIKEY: $KEY" | jq -r .revision)
+    ;;
+
+  'A duplicate of ada-1, created by another import')
+    run "$step"
+    check "status" "$(status)" 201
+    check "id" "$(field .id)" ada-dup
+    check "revision" "$(field .revision)" 0
+    ;;
+
+  "Merge it into ada-1: 204; If-Match checks the duplicate's revision")
+    run "$step"
+    check "status" "$(status)" 204
+    check "no body" "$(body)" ""
+    ;;
+
+  "ada-1 now has the duplicate's websiteId and custom field, one revision more")
+    run "$step"
+    check "status" "$(status)" 200
+    check "websiteId from the duplicate" "$(field .websiteId)" shop-eu
+    check "custom field from the duplicate" "$(field '.customFields["source-system"]')" legacy
+    check "one revision more" "$(field .revision)" "$((ada_revision + 1))"
+    check "its own fields kept" "$(field .lastName)" King
+    ;;
+
+  'The duplicate'"'"'s id: 404 naming ada-1 (and a PUT to it is 409)')
+    run "$step"
+    check "status" "$(status)" 404
+    check "Content-Type" "$(header Content-Type)" "application/problem+json; charset=utf-8"
+    check_documented "$step"
+    curl -s -X PUT "$API/customers/ada-dup" -H "REB-APIKEY: $KEY" -H 'Content-Type: application/json' -d '{}'
+    check "a PUT to it: status" "$(status)" 409
+    check_match "a PUT to it: names ada-1" "$(field .detail)" 'ada-1'
     ;;
 
   *)
@@ -245,7 +305,7 @@ done
 echo "README: Every route also exists under /organizations/{organizationId}"
 curl -s "$API/organizations/$E2E_DEV_ORG/customers/ada-1" -H "REB-APIKEY: $E2E_DEV_KEY"
 check "GET under the development organization" "$(status)" 200
-check "the same customer" "$(field .revision)" 1
+check "the same customer" "$(field .lastName)" King
 echo "README: make run prints the development organization, key and address"
 check "the server printed what the README shows" \
   "$(sed -E 's/: [0-9a-f-]{36}$/: ORG/; s/: sk_live_[0-9A-Za-z]{40}$/: KEY/; s|http://127\.0\.0\.1:[0-9]+$|http://ADDR|' "$E2E_STDOUT")" \
@@ -262,7 +322,7 @@ check "the same development key" "$E2E_DEV_KEY" "$first_key"
 check "the same development organization" "$E2E_DEV_ORG" "$first_org"
 check ".data/dev-api-key still holds it" "$(cat .data/dev-api-key)" "$first_key"
 curl -s "$API/customers/ada-1" -H "REB-APIKEY: $E2E_DEV_KEY"
-check "the walk-through's customer is still there" "$(status) $(field .lastName) $(field .revision)" "200 King 1"
+check "the walk-through's customer is still there" "$(status) $(field .lastName) $(field .websiteId)" "200 King shop-eu"
 
 cd "$E2E_ROOT"
 [ -n "$created_id" ] || { echo "FAIL the README's create step did not run" >&2; failures=$((failures + 1)); }
