@@ -6,24 +6,42 @@
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE EXTENSION IF NOT EXISTS btree_gin;
 
--- Maintained by the store on every write (array functions are not
--- immutable, so these cannot be generated columns).
+-- Derived columns for collection queries, computed by the database itself so
+-- no writer (the store, the seeder, a hand-run UPDATE) can get them wrong:
+-- lower-cased copies of the multi-valued fields, for indexed "some entry
+-- equals" filters, and the text that q searches. The functions are IMMUTABLE
+-- (as generated columns require) because they only read their arguments.
+-- +goose StatementBegin
+CREATE FUNCTION customer_contact_values(contact jsonb, list text) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN ARRAY(
+    SELECT lower(e.value ->> 'value')
+    FROM jsonb_array_elements(CASE WHEN jsonb_typeof(contact -> list) = 'array' THEN contact -> list ELSE '[]' END)
+        WITH ORDINALITY AS e(value, n)
+    ORDER BY e.n);
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE FUNCTION lower_all(items text[]) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN ARRAY(SELECT lower(t.item) FROM unnest(items) WITH ORDINALITY AS t(item, n) ORDER BY t.n);
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE FUNCTION customer_search_text(id text, first_name text, last_name text, contact jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN lower(concat_ws(' ', id,
+    array_to_string(customer_contact_values(contact, 'emails'), ' '),
+    first_name, last_name, contact ->> 'organization',
+    array_to_string(customer_contact_values(contact, 'phoneNumbers'), ' ')));
+-- +goose StatementEnd
+
 ALTER TABLE customers
-    ADD COLUMN email_values text[] NOT NULL DEFAULT '{}',
-    ADD COLUMN phone_values text[] NOT NULL DEFAULT '{}',
-    ADD COLUMN tag_values   text[] NOT NULL DEFAULT '{}',
-    ADD COLUMN search_text  text   NOT NULL DEFAULT '';
-
-UPDATE customers SET
-    email_values = COALESCE((SELECT array_agg(lower(e->>'value') ORDER BY n)
-                             FROM jsonb_array_elements(primary_address->'emails') WITH ORDINALITY AS x(e, n)), '{}'),
-    phone_values = COALESCE((SELECT array_agg(lower(p->>'value') ORDER BY n)
-                             FROM jsonb_array_elements(primary_address->'phoneNumbers') WITH ORDINALITY AS x(p, n)), '{}'),
-    tag_values   = COALESCE((SELECT array_agg(lower(t) ORDER BY n) FROM unnest(tags) WITH ORDINALITY AS x(t, n)), '{}')
-WHERE primary_address IS NOT NULL OR cardinality(tags) > 0;
-
-UPDATE customers SET search_text = lower(concat_ws(' ', id, array_to_string(email_values, ' '),
-    first_name, last_name, primary_address->>'organization', array_to_string(phone_values, ' ')));
+    ADD COLUMN email_values text[] NOT NULL
+        GENERATED ALWAYS AS (customer_contact_values(primary_address, 'emails')) STORED,
+    ADD COLUMN phone_values text[] NOT NULL
+        GENERATED ALWAYS AS (customer_contact_values(primary_address, 'phoneNumbers')) STORED,
+    ADD COLUMN tag_values text[] NOT NULL GENERATED ALWAYS AS (lower_all(tags)) STORED,
+    ADD COLUMN search_text text NOT NULL
+        GENERATED ALWAYS AS (customer_search_text(id, first_name, last_name, primary_address)) STORED;
 
 -- The unfiltered total is the sum of a few counter rows per organization:
 -- inserts and deletes add to a random slot, so concurrent writers rarely
@@ -66,3 +84,6 @@ DROP INDEX customers_created_time_idx, customers_updated_time_idx, customers_rev
     lead_sources_campaign_idx, lead_sources_source_idx;
 ALTER TABLE customers DROP COLUMN email_values, DROP COLUMN phone_values,
     DROP COLUMN tag_values, DROP COLUMN search_text;
+DROP FUNCTION customer_search_text(text, text, text, jsonb);
+DROP FUNCTION lower_all(text[]);
+DROP FUNCTION customer_contact_values(jsonb, text);

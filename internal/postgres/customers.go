@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/billing/customers-api/internal/customers"
@@ -45,12 +44,6 @@ type customerRow struct {
 	LastPaymentTime          *time.Time     `db:"last_payment_time"`
 	Tags                     pq.StringArray `db:"tags"`
 	HasLeadSource            bool           `db:"has_lead_source"`
-
-	// Derived for collection queries; written, never read back.
-	EmailValues pq.StringArray `db:"email_values"`
-	PhoneValues pq.StringArray `db:"phone_values"`
-	TagValues   pq.StringArray `db:"tag_values"`
-	SearchText  string         `db:"search_text"`
 }
 
 // contactDoc is the JSON stored in customers.primary_address. Its keys are
@@ -143,40 +136,7 @@ func toCustomerRow(c *customers.Customer) (*customerRow, error) {
 			return nil, fmt.Errorf("encode primary address: %w", err)
 		}
 	}
-	r.deriveQueryColumns(c)
 	return r, nil
-}
-
-// deriveQueryColumns fills the lower-cased arrays that multi-valued filters
-// use and the text that q searches (the same as migration 00003 computes).
-func (r *customerRow) deriveQueryColumns(c *customers.Customer) {
-	lowered := func(values []string) pq.StringArray {
-		out := make(pq.StringArray, 0, len(values))
-		for _, v := range values {
-			out = append(out, strings.ToLower(v))
-		}
-		return out
-	}
-	var emails, phones []string
-	var org *string
-	if a := c.PrimaryAddress; a != nil {
-		for _, e := range a.Emails {
-			emails = append(emails, e.Value)
-		}
-		for _, p := range a.PhoneNumbers {
-			phones = append(phones, p.Value)
-		}
-		org = a.Organization
-	}
-	r.EmailValues, r.PhoneValues, r.TagValues = lowered(emails), lowered(phones), lowered(c.Tags)
-	parts := []string{c.ID, strings.Join(r.EmailValues, " ")}
-	for _, p := range []*string{r.FirstName, r.LastName, org} {
-		if p != nil { // concat_ws skips nulls
-			parts = append(parts, *p)
-		}
-	}
-	parts = append(parts, strings.Join(r.PhoneValues, " "))
-	r.SearchText = strings.ToLower(strings.Join(parts, " "))
 }
 
 func (r *customerRow) toCustomer() (*customers.Customer, error) {
@@ -303,16 +263,14 @@ INSERT INTO customers (
 	is_edd_required, created_time, updated_time, revision,
 	average_value_currency, average_value_amount, average_value_amount_usd,
 	lifetime_revenue_currency, lifetime_revenue_amount, lifetime_revenue_amount_usd,
-	payment_count, invoice_count, last_payment_time, tags,
-	email_values, phone_values, tag_values, search_text
+	payment_count, invoice_count, last_payment_time, tags
 ) VALUES (
 	:organization_id, :id, :website_id, :payment_instrument_method, :payment_instrument_id,
 	:custom_fields, :primary_address, :email, :first_name, :last_name, :locale,
 	:is_edd_required, :created_time, :updated_time, :revision,
 	:average_value_currency, :average_value_amount, :average_value_amount_usd,
 	:lifetime_revenue_currency, :lifetime_revenue_amount, :lifetime_revenue_amount_usd,
-	:payment_count, :invoice_count, :last_payment_time, :tags,
-	:email_values, :phone_values, :tag_values, :search_text
+	:payment_count, :invoice_count, :last_payment_time, :tags
 ) ON CONFLICT (organization_id, id) DO NOTHING`
 
 func (t *customerTx) InsertCustomer(ctx context.Context, c *customers.Customer) (bool, error) {
@@ -351,9 +309,7 @@ UPDATE customers SET
 	lifetime_revenue_currency = :lifetime_revenue_currency, lifetime_revenue_amount = :lifetime_revenue_amount,
 	lifetime_revenue_amount_usd = :lifetime_revenue_amount_usd,
 	payment_count = :payment_count, invoice_count = :invoice_count,
-	last_payment_time = :last_payment_time, tags = :tags,
-	email_values = :email_values, phone_values = :phone_values, tag_values = :tag_values,
-	search_text = :search_text
+	last_payment_time = :last_payment_time, tags = :tags
 WHERE organization_id = :organization_id AND id = :id`
 
 func (t *customerTx) UpdateCustomer(ctx context.Context, c *customers.Customer) error {

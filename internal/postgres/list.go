@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -72,15 +73,21 @@ FROM customers c
 LEFT JOIN lead_sources l ON l.organization_id = c.organization_id AND l.customer_id = c.id
 WHERE c.organization_id = $1`
 
-// ListCustomers returns the page q asks for and the exact number of
-// customers that match. The unfiltered total comes from the counters; a
-// filtered one from a count over the same indexes as the page.
-func (s *Store) ListCustomers(ctx context.Context, orgID string, q customers.ListQuery) (*customers.Page, error) {
+// listSQL is a collection query compiled to SQL: the page and, when the
+// query filters, the count of every match (nil Count: use the counters).
+type listSQL struct {
+	Page, Count         string
+	PageArgs, CountArgs []any
+}
+
+// compileList turns q into SQL over the whitelisted schema. Only schema
+// expressions and $n placeholders reach the text; every value is an argument.
+func compileList(orgID string, q customers.ListQuery) (*listSQL, error) {
 	args := []any{orgID}
 	var where strings.Builder
 	if q.Q != "" {
-		args = append(args, "%"+likeEscape(strings.ToLower(q.Q))+"%")
-		fmt.Fprintf(&where, " AND c.search_text LIKE $%d", len(args))
+		args = append(args, "%"+likeEscape(q.Q)+"%")
+		fmt.Fprintf(&where, " AND c.search_text LIKE lower($%d::text)", len(args))
 	}
 	compiled, err := customerSchema.Compile(filter.Request{Filter: q.Filter, Sort: q.Sort}, len(args)+1)
 	if err != nil {
@@ -90,17 +97,31 @@ func (s *Store) ListCustomers(ctx context.Context, orgID string, q customers.Lis
 		where.WriteString(" AND " + compiled.Where)
 	}
 	args = append(args, compiled.WhereArgs...)
-	countArgs := args
+	out := &listSQL{}
+	if where.Len() > 0 {
+		out.Count, out.CountArgs = "SELECT count(*)"+listFrom+where.String(), args
+	}
+	n := len(args) + len(compiled.OrderArgs)
+	out.Page = "SELECT " + customerColumns + listFrom + where.String() +
+		" ORDER BY " + compiled.OrderBy +
+		" LIMIT $" + strconv.Itoa(n+1) + " OFFSET $" + strconv.Itoa(n+2)
+	out.PageArgs = append(append(slices.Clip(args), compiled.OrderArgs...), q.Limit, q.Offset)
+	return out, nil
+}
 
+// ListCustomers returns the page q asks for and the exact number of
+// customers that match. The unfiltered total comes from the counters; a
+// filtered one from a count over the same indexes as the page. A malformed
+// query is a *filter.Error.
+func (s *Store) ListCustomers(ctx context.Context, orgID string, q customers.ListQuery) (*customers.Page, error) {
+	sql, err := compileList(orgID, q)
+	if err != nil {
+		return nil, err
+	}
 	page := &customers.Page{Customers: []*customers.Customer{}}
 	if q.Limit > 0 {
-		args = append(args, compiled.OrderArgs...)
-		args = append(args, q.Limit, q.Offset)
-		query := "SELECT " + customerColumns + listFrom + where.String() +
-			" ORDER BY " + compiled.OrderBy +
-			" LIMIT $" + strconv.Itoa(len(args)-1) + " OFFSET $" + strconv.Itoa(len(args))
 		var rows []customerRow
-		if err := sqlx.SelectContext(ctx, s.db, &rows, query, args...); err != nil {
+		if err := sqlx.SelectContext(ctx, s.db, &rows, sql.Page, sql.PageArgs...); err != nil {
 			return nil, fmt.Errorf("list customers: %w", err)
 		}
 		for i := range rows {
@@ -111,10 +132,10 @@ func (s *Store) ListCustomers(ctx context.Context, orgID string, q customers.Lis
 			page.Customers = append(page.Customers, c)
 		}
 	}
-	if where.Len() == 0 {
+	if sql.Count == "" {
 		page.Total, err = countCustomers(ctx, s.db, orgID)
 	} else {
-		err = sqlx.GetContext(ctx, s.db, &page.Total, "SELECT count(*)"+listFrom+where.String(), countArgs...)
+		err = sqlx.GetContext(ctx, s.db, &page.Total, sql.Count, sql.CountArgs...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("count customers: %w", err)

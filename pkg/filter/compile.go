@@ -123,9 +123,9 @@ func condition(e *emitter, f *Field, v Value) (string, error) {
 	case String:
 		switch {
 		case f.Multi && t.Wildcard():
-			return "EXISTS (SELECT 1 FROM unnest(" + f.Expr + ") AS m(v) WHERE m.v LIKE " + e.arg(likePattern(strings.ToLower(t.Text))) + ")", nil
+			return "EXISTS (SELECT 1 FROM unnest(" + f.Expr + ") AS m(v) WHERE m.v LIKE lower(" + e.arg(likePattern(t.Text)) + "::text))", nil
 		case f.Multi:
-			return f.Expr + " @> ARRAY[" + e.arg(strings.ToLower(t.Text)) + "::text]", nil
+			return f.Expr + " @> ARRAY[lower(" + e.arg(t.Text) + "::text)]", nil
 		case t.Wildcard():
 			return "lower(" + f.Expr + ") LIKE lower(" + e.arg(likePattern(t.Text)) + "::text)", nil
 		case f.CaseSensitive:
