@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/billing/customers-api/internal/customers"
 	"github.com/billing/customers-api/pkg/filter"
@@ -91,11 +92,11 @@ func queryParams(r *http.Request) (url.Values, error) {
 		rawKey, rawValue, _ := strings.Cut(pair, "=")
 		key, err := url.QueryUnescape(rawKey)
 		if err != nil {
-			return nil, invalidQuery(rawKey, "is not valid percent-encoding")
+			return nil, invalidQuery(rawKey, 0, "is not valid percent-encoding")
 		}
 		value, err := url.QueryUnescape(rawValue)
 		if err != nil {
-			return nil, invalidQuery(key, "is not valid percent-encoding")
+			return nil, invalidQuery(key, 0, "is not valid percent-encoding")
 		}
 		q[key] = append(q[key], value)
 	}
@@ -120,8 +121,11 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := query.Get("q")
-	if len([]rune(q)) > maxQLength {
-		return invalidQuery("q", fmt.Sprintf("must be at most %d characters", maxQLength))
+	if !utf8.ValidString(q) || strings.ContainsRune(q, 0) {
+		return invalidQuery("q", 0, "must be valid UTF-8 text without NUL characters")
+	}
+	if utf8.RuneCountInString(q) > maxQLength {
+		return invalidQuery("q", maxQLength, fmt.Sprintf("must be at most %d characters", maxQLength))
 	}
 	orgID := principal(r.Context()).OrganizationID
 	page, err := s.customers.List(r.Context(), orgID, customers.ListQuery{
@@ -218,16 +222,17 @@ func intParam(q url.Values, name string, def, maxValue int) (int, error) {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 || (maxValue >= 0 && n > maxValue) {
 		if maxValue >= 0 {
-			return 0, invalidQuery(name, fmt.Sprintf("must be a whole number from 0 to %d, got %q", maxValue, v))
+			return 0, invalidQuery(name, 0, fmt.Sprintf("must be a whole number from 0 to %d, got %q", maxValue, v))
 		}
-		return 0, invalidQuery(name, fmt.Sprintf("must be a whole number of at least 0, got %q", v))
+		return 0, invalidQuery(name, 0, fmt.Sprintf("must be a whole number of at least 0, got %q", v))
 	}
 	return n, nil
 }
 
-func invalidQuery(param, message string) error {
-	return &apiError{kind: kindInvalidQuery, detail: fmt.Sprintf("The %s parameter is invalid: %s.", param, message),
-		fields: []invalidField{{Field: param, Message: message}}}
+// invalidQuery is a malformed query parameter, reported like the query
+// language's own errors: the parameter and the character offset.
+func invalidQuery(param string, offset int, message string) error {
+	return &filter.Error{Param: param, Offset: offset, Message: message}
 }
 
 // linkHeader builds the RFC 8288 Link header of a page: first, prev, next

@@ -56,6 +56,20 @@ func errorf(param string, offset int, format string, args ...any) *Error {
 	return &Error{Param: param, Offset: offset, Message: fmt.Sprintf(format, args...)}
 }
 
+// checkText rejects what no parameter may hold: bytes that are not UTF-8,
+// and NUL, which PostgreSQL text cannot store.
+func checkText(param, src string) error {
+	for i, r := range src {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(src[i:], string(utf8.RuneError)):
+			return errorf(param, utf8.RuneCountInString(src[:i]), "is not valid UTF-8")
+		case r == 0:
+			return errorf(param, utf8.RuneCountInString(src[:i]), "holds a NUL character, which no value can contain")
+		}
+	}
+	return nil
+}
+
 // Clause is one field:values part of a filter.
 type Clause struct {
 	Field  string
@@ -111,8 +125,8 @@ func (s *scanner) at(lit string) bool {
 // "" is no clause at all.
 func ParseFilter(src string) ([]Clause, error) {
 	const param = "filter"
-	if !utf8.ValidString(src) {
-		return nil, errorf(param, 0, "is not valid UTF-8")
+	if err := checkText(param, src); err != nil {
+		return nil, err
 	}
 	s := &scanner{param: param, src: []rune(src)}
 	if len(s.src) > MaxFilterLength {
@@ -353,8 +367,8 @@ type listItem struct {
 }
 
 func parseList(param, src string, maxItems int, allowDash bool) ([]listItem, error) {
-	if !utf8.ValidString(src) {
-		return nil, errorf(param, 0, "is not valid UTF-8")
+	if err := checkText(param, src); err != nil {
+		return nil, err
 	}
 	runes := []rune(src)
 	if len(runes) > maxItems*(maxListItemLength+2)+1 {
