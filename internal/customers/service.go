@@ -19,6 +19,12 @@ type Store interface {
 	// MergedInto returns the id of the customer that id was merged into, or
 	// "" when id was never merged away.
 	MergedInto(ctx context.Context, orgID, id string) (string, error)
+	// ListCustomers returns the page q asks for and the exact total that
+	// match. A malformed filter or sort is an error the caller can show.
+	ListCustomers(ctx context.Context, orgID string, q ListQuery) (*Page, error)
+	// LeadSources returns the lead sources of the customers ids that have
+	// one, keyed by customer id, with Revision set to the customer's.
+	LeadSources(ctx context.Context, orgID string, ids []string) (map[string]*LeadSource, error)
 	// InTx runs fn in one transaction and commits when fn returns nil; any
 	// error rolls everything back. fn may be called again when the database
 	// reports a serialization failure or deadlock, so it must have no effects

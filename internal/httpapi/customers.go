@@ -23,7 +23,16 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.customers.Get(r.Context(), principal(r.Context()).OrganizationID, pathID(r))
+	query, err := queryParams(r)
+	if err != nil {
+		return err
+	}
+	rep, err := parseRepresentation(query)
+	if err != nil {
+		return err
+	}
+	orgID := principal(r.Context()).OrganizationID
+	c, err := s.customers.Get(r.Context(), orgID, pathID(r))
 	if err != nil {
 		return err
 	}
@@ -32,7 +41,17 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	s.writeCustomer(w, r, http.StatusOK, c)
+	var ls *customers.LeadSource
+	if rep.expandLeadSource && c.HasLeadSource {
+		found, err := s.customers.LeadSources(r.Context(), orgID, []string{c.ID})
+		if err != nil {
+			return err
+		}
+		ls = found[c.ID]
+	}
+	base := s.baseURL(r)
+	w.Header().Set("ETag", quoteETag(c.Revision))
+	writeJSON(w, http.StatusOK, shape(toCustomerOut(c, base), rep, ls, base))
 	return nil
 }
 

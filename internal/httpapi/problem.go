@@ -2,11 +2,13 @@ package httpapi
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/billing/customers-api/internal/customers"
+	"github.com/billing/customers-api/pkg/filter"
 )
 
 // problem is the application/problem+json body of every error (RFC 9457).
@@ -86,6 +88,12 @@ func toProblem(err error) *apiError {
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return ae
+	}
+	var fe *filter.Error
+	if errors.As(err, &fe) {
+		msg := fmt.Sprintf("at character %d: %s", fe.Offset, fe.Message)
+		return &apiError{kind: kindInvalidQuery, detail: fmt.Sprintf("The %s parameter is invalid %s.", fe.Param, msg),
+			fields: []invalidField{{Field: fe.Param, Message: msg}}}
 	}
 	var de *customers.Error
 	if errors.As(err, &de) {

@@ -91,6 +91,7 @@ type route struct {
 // organization is the API key's) and under /organizations/{organizationId}.
 func (s *Server) routes() []route {
 	return []route{
+		{http.MethodGet, "/customers", access.GetCustomerCollection, s.listCustomers},
 		{http.MethodPost, "/customers", access.PostCustomer, s.createCustomer},
 		{http.MethodGet, "/customers/{id}", access.GetCustomer, s.getCustomer},
 		{http.MethodPut, "/customers/{id}", access.PutCustomer, s.putCustomer},

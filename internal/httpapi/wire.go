@@ -146,6 +146,13 @@ type customerOut struct {
 	Tags                     []tagWire              `json:"tags"`
 	HasFulfilledKyc          bool                   `json:"hasFulfilledKyc"`
 	Links                    []linkWire             `json:"_links"`
+	Embedded                 *embedded              `json:"_embedded,omitempty"`
+}
+
+// embedded is present whenever expand is given; a relation without a value
+// is null.
+type embedded struct {
+	LeadSource *leadSourceOut `json:"leadSource"`
 }
 
 type moneyWire struct {
@@ -227,20 +234,27 @@ func customerLinks(c *customers.Customer, base string) []linkWire {
 
 func customerURL(base, id string) string { return base + "/customers/" + url.PathEscape(id) }
 
-// baseURL is the absolute URL that resource paths of this request hang
-// from: the configured public URL (or the request's scheme and host), plus
-// /organizations/{id} when the request used that layout.
-func (s *Server) baseURL(r *http.Request) string {
-	base := s.publicURL
-	if base == "" {
-		scheme := "http"
-		if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
-			scheme = "https"
-		}
-		base = scheme + "://" + r.Host
+// origin is the absolute URL this API is reached at: the configured public
+// URL, or the request's own scheme and host.
+func (s *Server) origin(r *http.Request) string {
+	if s.publicURL != "" {
+		return s.publicURL
 	}
-	if strings.HasPrefix(r.URL.Path, "/organizations/") {
-		base += "/organizations/" + url.PathEscape(principal(r.Context()).OrganizationID)
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
 	}
-	return base
+	return scheme + "://" + r.Host
 }
+
+// orgPrefix is "/organizations/{id}" when the request used that layout.
+func orgPrefix(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, "/organizations/") {
+		return "/organizations/" + url.PathEscape(principal(r.Context()).OrganizationID)
+	}
+	return ""
+}
+
+// baseURL is the absolute URL that resource paths of this request hang
+// from, in the route layout the request used.
+func (s *Server) baseURL(r *http.Request) string { return s.origin(r) + orgPrefix(r) }

@@ -289,6 +289,11 @@ func (t *customerTx) InsertCustomer(ctx context.Context, c *customers.Customer) 
 	if err != nil {
 		return false, fmt.Errorf("insert customer: %w", err)
 	}
+	if n == 1 {
+		if err := addToCount(ctx, t.tx, t.orgID, 1); err != nil {
+			return false, err
+		}
+	}
 	return n == 1, nil
 }
 
@@ -328,10 +333,14 @@ func (t *customerTx) UpdateCustomer(ctx context.Context, c *customers.Customer) 
 const sqlDeleteCustomer = `DELETE FROM customers WHERE organization_id = $1 AND id = $2`
 
 func (t *customerTx) DeleteCustomer(ctx context.Context, id string) error {
-	if _, err := t.tx.ExecContext(ctx, sqlDeleteCustomer, t.orgID, id); err != nil {
+	res, err := t.tx.ExecContext(ctx, sqlDeleteCustomer, t.orgID, id)
+	if err != nil {
 		return fmt.Errorf("delete customer: %w", err)
 	}
-	return nil
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("delete customer %q: %d rows, %v", id, n, err)
+	}
+	return addToCount(ctx, t.tx, t.orgID, -1)
 }
 
 // The snapshot is the duplicate's stored row and lead source as the
