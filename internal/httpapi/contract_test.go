@@ -3,10 +3,10 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,11 +15,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/go-playground/validator/v10"
 )
 
 // The contract check: every exchange an httpapi test makes goes through
@@ -167,7 +169,7 @@ func (c *contract) check(r *http.Request, reqBody []byte, res *http.Response, re
 		AuthenticationFunc:  c.authenticate(x.unauthenticated),
 		// An empty body is a body too: refuse it where none is documented.
 		RejectWhenRequestBodyNotSpecified: true,
-		SchemaValidationOptions:           []openapi3.SchemaValidationOption{openapi3.EnableFormatValidation()},
+		SchemaValidationOptions:           formatAssertions(),
 	}
 	opts.WithCustomSchemaErrorFunc(conciseSchemaError)
 	input := &openapi3filter.RequestValidationInput{Request: vr, PathParams: pathParams, Route: route, Options: opts}
@@ -318,8 +320,8 @@ func (c *contract) checkResponse(in *openapi3filter.RequestValidationInput, res 
 			problems = append(problems, fmt.Sprintf("header %s is required on %d but missing", name, res.StatusCode))
 		}
 		if sent && h.Value.Schema != nil {
-			if err := h.Value.Schema.Value.VisitJSON(v[0], openapi3.EnableJSONSchema2020(), openapi3.EnableFormatValidation(),
-				openapi3.SetSchemaErrorMessageCustomizer(conciseSchemaError)); err != nil {
+			if err := h.Value.Schema.Value.VisitJSON(v[0], append(formatAssertions(),
+				openapi3.SetSchemaErrorMessageCustomizer(conciseSchemaError))...); err != nil {
 				problems = append(problems, fmt.Sprintf("header %s: %v", name, err))
 			}
 		}
@@ -330,7 +332,7 @@ func (c *contract) checkResponse(in *openapi3filter.RequestValidationInput, res 
 	opts := &openapi3filter.Options{
 		MultiError:              true,
 		IncludeResponseStatus:   true,
-		SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.EnableFormatValidation()},
+		SchemaValidationOptions: formatAssertions(),
 	}
 	opts.WithCustomSchemaErrorFunc(conciseSchemaError)
 	// kin-openapi checks the media type and the body, against a copy of the
@@ -358,6 +360,34 @@ func (c *contract) checkResponse(in *openapi3filter.RequestValidationInput, res 
 	}
 	return problems
 }
+
+// formatAssertions are the schema options of every check: JSON Schema
+// 2020-12 (the document is OpenAPI 3.1) with the formats it uses asserted.
+// kin-openapi on its own asserts only date and date-time, and those by
+// pattern (2023-02-30 passes); email and uri would pass anything.
+func formatAssertions() []openapi3.SchemaValidationOption {
+	check := func(f func(string) error) openapi3.StringFormatValidator { return openapi3.NewCallbackValidator(f) }
+	return []openapi3.SchemaValidationOption{
+		openapi3.EnableJSONSchema2020(),
+		openapi3.EnableFormatValidation(),
+		openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
+			"date":      check(func(s string) error { _, err := time.Parse(time.DateOnly, s); return err }),
+			"date-time": check(func(s string) error { _, err := time.Parse(time.RFC3339, s); return err }),
+			// The server's own rule for emails (go-playground/validator's).
+			"email": check(func(s string) error { return emailRule.Var(s, "email") }),
+			"uri": check(func(s string) error {
+				u, err := url.Parse(s)
+				if err == nil && (!u.IsAbs() || u.Host == "") {
+					err = errors.New("not an absolute URL")
+				}
+				return err
+			}),
+			"uri-reference": check(func(s string) error { _, err := url.Parse(s); return err }),
+		}),
+	}
+}
+
+var emailRule = validator.New()
 
 // conciseSchemaError says where a value breaks its schema and why, leaving
 // out kin-openapi's dump of the whole schema (the body is printed anyway).
@@ -414,8 +444,7 @@ func TestContractCheckCatches(t *testing.T) {
 		if edit != nil {
 			edit(p)
 		}
-		out, _ := json.Marshal(p)
-		return string(out)
+		return mustJSON(t, p)
 	}
 	const (
 		jsonCT    = "application/json; charset=utf-8"
@@ -570,4 +599,123 @@ func TestContractCheckCatches(t *testing.T) {
 			t.Error("a request that bypasses testAPI.do was sent unchecked")
 		}
 	})
+}
+
+// TestOpenAPISchemaExamples checks every example in the document against its
+// schema with formats asserted (doc.Validate checks only the examples of
+// media types and parameters, and without formats): the `examples` of every
+// schema, nested ones included, and the examples of media types (as requests
+// or responses), parameters and headers.
+func TestOpenAPISchemaExamples(t *testing.T) {
+	t.Parallel()
+	c, err := loadContract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := c.doc
+	check := func(where string, schema *openapi3.SchemaRef, value any, as openapi3.SchemaValidationOption) {
+		t.Helper()
+		if schema == nil || schema.Value == nil {
+			t.Errorf("%s: an example without a schema", where)
+			return
+		}
+		err := schema.Value.VisitJSON(value, append(formatAssertions(), as, openapi3.MultiErrors())...)
+		if err != nil {
+			t.Errorf("%s: %v", where, err)
+		}
+	}
+	// Schemas: each one once, however often it is referenced.
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(where string, ref *openapi3.SchemaRef)
+	walk = func(where string, ref *openapi3.SchemaRef) {
+		if ref == nil || ref.Value == nil || seen[ref.Value] {
+			return
+		}
+		s := ref.Value
+		seen[s] = true
+		for i, ex := range s.Examples {
+			// A schema's examples are values, not messages: readOnly and
+			// writeOnly properties may both appear.
+			check(fmt.Sprintf("%s examples[%d]", where, i), ref, ex, openapi3.DisableReadOnlyValidation())
+		}
+		if s.Example != nil {
+			check(where+" example", ref, s.Example, openapi3.DisableReadOnlyValidation())
+		}
+		for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
+			walk(where+"."+name, s.Properties[name])
+		}
+		for i, sub := range slices.Concat(s.AllOf, s.AnyOf, s.OneOf) {
+			walk(fmt.Sprintf("%s/of[%d]", where, i), sub)
+		}
+		walk(where+"[]", s.Items)
+		walk(where+"{}", s.AdditionalProperties.Schema)
+	}
+	for _, name := range slices.Sorted(maps.Keys(doc.Components.Schemas)) {
+		walk("schema "+name, doc.Components.Schemas[name])
+	}
+	mediaExamples := func(where string, content openapi3.Content, as openapi3.SchemaValidationOption) {
+		for _, mt := range slices.Sorted(maps.Keys(content)) {
+			m := content[mt]
+			if m.Example != nil {
+				check(where+" "+mt+" example", m.Schema, m.Example, as)
+			}
+			for _, name := range slices.Sorted(maps.Keys(m.Examples)) {
+				check(where+" "+mt+" example "+name, m.Schema, m.Examples[name].Value.Value, as)
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(doc.Components.RequestBodies)) {
+		mediaExamples("requestBody "+name, doc.Components.RequestBodies[name].Value.Content, openapi3.VisitAsRequest())
+	}
+	for _, name := range slices.Sorted(maps.Keys(doc.Components.Responses)) {
+		r := doc.Components.Responses[name].Value
+		mediaExamples("response "+name, r.Content, openapi3.VisitAsResponse())
+		for _, h := range slices.Sorted(maps.Keys(r.Headers)) {
+			if ex := r.Headers[h].Value.Example; ex != nil {
+				check("response "+name+" header "+h+" example", r.Headers[h].Value.Schema, ex, openapi3.VisitAsResponse())
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(doc.Components.Headers)) {
+		if h := doc.Components.Headers[name].Value; h.Example != nil {
+			check("header "+name+" example", h.Schema, h.Example, openapi3.VisitAsResponse())
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(doc.Components.Parameters)) {
+		if p := doc.Components.Parameters[name].Value; p.Example != nil {
+			check("parameter "+name+" example", p.Schema, p.Example, openapi3.VisitAsRequest())
+		}
+	}
+	// Operations may carry their own, not only references to components.
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			key := method + " " + path
+			if op.RequestBody != nil && op.RequestBody.Ref == "" {
+				mediaExamples(key+" requestBody", op.RequestBody.Value.Content, openapi3.VisitAsRequest())
+			}
+			for code, r := range op.Responses.Map() {
+				if r.Ref == "" {
+					mediaExamples(key+" "+code, r.Value.Content, openapi3.VisitAsResponse())
+				}
+			}
+		}
+	}
+}
+
+// TestOpenAPIExampleCheckCatches proves TestOpenAPISchemaExamples's check
+// asserts formats, which kin-openapi's own example validation does not
+// (without formatAssertions it checks date and date-time only).
+func TestOpenAPIExampleCheckCatches(t *testing.T) {
+	t.Parallel()
+	c, err := loadContract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	customer := c.doc.Components.Schemas["Customer"]
+	bad := maps.Clone(customer.Value.Examples[0].(map[string]any))
+	bad["email"] = "not an email"
+	err = customer.Value.VisitJSON(bad, append(formatAssertions(), openapi3.DisableReadOnlyValidation())...)
+	if err == nil || !strings.Contains(err.Error(), "email") {
+		t.Errorf("an example with a bad email passes: %v", err)
+	}
 }
