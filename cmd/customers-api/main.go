@@ -5,6 +5,8 @@
 //	customers-api orgs create NAME             create an organization; prints its id
 //	customers-api keys create --org ORG_ID [--permissions P1,P2]
 //	                                           create an API key; prints its secret
+//	customers-api seed --org ORG_ID --rows N [--seed S]
+//	                                           bulk-load generated customers (benchmarks)
 //
 // Configuration comes from the environment (see package config). Without
 // DATABASE_URL a local PostgreSQL cluster under DATA_DIR is used, started
@@ -40,6 +42,7 @@ const usage = `usage:
   customers-api migrate
   customers-api orgs create NAME
   customers-api keys create --org ORG_ID [--permissions P1,P2]
+  customers-api seed --org ORG_ID --rows N [--seed S]
 `
 
 // run executes one command line. Created ids and secrets go to stdout, alone
@@ -58,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return orgs(ctx, args, getenv, stdout, stderr)
 	case "keys":
 		return keys(ctx, args, getenv, stdout, stderr)
+	case "seed":
+		return seed(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

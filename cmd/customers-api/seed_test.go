@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/billing/customers-api/internal/customers"
+	"github.com/billing/customers-api/internal/pgtest"
+	"github.com/billing/customers-api/internal/postgres"
+)
+
+// TestSeedGeneratorIsDeterministic: the same seed gives the same customers,
+// another seed others, and no two ids of one seed collide.
+func TestSeedGeneratorIsDeterministic(t *testing.T) {
+	t.Parallel()
+	const org = "5b0c1d2e-0000-4000-8000-000000000001"
+	a, b, other := newSeedGenerator(org, 7), newSeedGenerator(org, 7), newSeedGenerator(org, 8)
+	ids := map[string]bool{}
+	var differ int
+	for i := range 2000 {
+		x, y, z := a.customer(i), b.customer(i), other.customer(i)
+		if !reflect.DeepEqual(x, y) {
+			t.Fatalf("customer %d differs between two generators of one seed:\n%+v\n%+v", i, x.Customer, y.Customer)
+		}
+		if x.Customer.ID == z.Customer.ID {
+			t.Fatalf("customer %d has id %s under both seeds", i, x.Customer.ID)
+		}
+		if !reflect.DeepEqual(x.Customer.PrimaryAddress, z.Customer.PrimaryAddress) {
+			differ++
+		}
+		if ids[x.Customer.ID] {
+			t.Fatalf("id %s generated twice", x.Customer.ID)
+		}
+		ids[x.Customer.ID] = true
+	}
+	if differ < 1900 {
+		t.Errorf("only %d of 2000 addresses differ between seeds 7 and 8", differ)
+	}
+}
+
+// TestSeedCommand runs `seed` and checks that what it loaded is what the
+// service itself would have stored: every customer passes validation, and
+// PUTting it back unchanged changes nothing (same hash, same revision).
+func TestSeedCommand(t *testing.T) {
+	t.Parallel()
+	db, url := pgtest.NewDBURL(t)
+	c := newCLI(t, url)
+	org, _, err := c.run("orgs", "create", "Seeded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	org = strings.TrimSpace(org)
+
+	out, _, err := c.run("seed", "--org", org, "--rows", "250", "--seed", "3")
+	if err != nil || out != "250\n" {
+		t.Fatalf("seed: stdout %q, %v; want the number loaded", out, err)
+	}
+	store := postgres.New(db)
+	svc := customers.NewService(store)
+	ctx := context.Background()
+	page, err := svc.List(ctx, org, customers.ListQuery{Limit: customers.MaxLimit})
+	if err != nil || page.Total != 250 || len(page.Customers) != 250 {
+		t.Fatalf("list after seed: %v, %v; want 250 customers", page, err)
+	}
+	var withAddress, withLeadSource, withTags int
+	for _, cu := range page.Customers {
+		if !customers.ValidID(cu.ID) {
+			t.Errorf("invalid id %q", cu.ID)
+		}
+		if cu.PrimaryAddress != nil {
+			withAddress++
+		}
+		if cu.HasLeadSource {
+			withLeadSource++
+		}
+		if len(cu.Tags) > 0 {
+			withTags++
+		}
+		in := customers.Input{
+			WebsiteID: cu.WebsiteID, DefaultPaymentInstrument: cu.DefaultPaymentInstrument,
+			CustomFields: cu.CustomFields, PrimaryAddress: cu.PrimaryAddress, Locale: cu.Locale,
+			IsEddRequired: &cu.IsEddRequired,
+		}
+		if cu.PrimaryAddress != nil {
+			addr := *cu.PrimaryAddress
+			addr.Hash = "" // the service derives it
+			in.PrimaryAddress = &addr
+		}
+		got, created, err := svc.Put(ctx, org, cu.ID, in, customers.Precondition{})
+		if err != nil {
+			t.Fatalf("customer %s as seeded is refused by the service: %v\n%+v", cu.ID, err, cu)
+		}
+		if created || got.Revision != cu.Revision || !got.UpdatedTime.Equal(cu.UpdatedTime) {
+			t.Errorf("customer %s: putting it back unchanged gave created=%v revision %d→%d updated %v→%v",
+				cu.ID, created, cu.Revision, got.Revision, cu.UpdatedTime, got.UpdatedTime)
+		}
+	}
+	// Varied, not uniform.
+	if withAddress < 200 || withAddress == 250 || withLeadSource < 40 || withLeadSource > 120 || withTags < 50 {
+		t.Errorf("of 250: %d with an address, %d with a lead source, %d with tags", withAddress, withLeadSource, withTags)
+	}
+
+	// The same seed again: the first id collides and nothing is loaded.
+	if out, _, err := c.run("seed", "--org", org, "--rows", "250", "--seed", "3"); err == nil || out != "" {
+		t.Errorf("second seed with the same seed: stdout %q, %v; want an error", out, err)
+	}
+	for _, args := range [][]string{
+		{"seed"},
+		{"seed", "--rows", "10"},
+		{"seed", "--org", org, "--rows", "-1"},
+		{"seed", "--org", "0b6a4631-02bf-4fc7-863d-0103fd1301fb", "--rows", "10"}, // no such organization
+		{"seed", "--org", org, "--rows", "10", "extra"},
+	} {
+		if out, _, err := c.run(args...); err == nil || out != "" {
+			t.Errorf("%q: stdout %q, %v; want an error", args, out, err)
+		}
+	}
+	if page, err := svc.List(ctx, org, customers.ListQuery{}); err != nil || page.Total != 250 {
+		t.Errorf("total after refused seeds: %v, %v; want 250", page, err)
+	}
+}

@@ -1,0 +1,253 @@
+package postgres_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/billing/customers-api/internal/customers"
+	"github.com/billing/customers-api/internal/postgres"
+)
+
+// seedCustomers makes n varied customers of org: with and without a
+// primary address, emails, phones (mixed case), tags, custom fields and a
+// lead source, as the service would store them (hashes set).
+func seedCustomers(org string, n int) []postgres.SeedCustomer {
+	base := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+	out := make([]postgres.SeedCustomer, 0, n)
+	for i := range n {
+		c := &customers.Customer{
+			OrganizationID:  org,
+			ID:              fmt.Sprintf("seed-%04d", i),
+			CustomFields:    map[string]any{},
+			CreatedTime:     base.Add(time.Duration(i) * time.Minute),
+			AverageValue:    customers.Money{Currency: "USD"},
+			LifetimeRevenue: customers.Money{Currency: "USD"},
+			Tags:            []string{},
+			IsEddRequired:   i%7 == 0,
+			Revision:        int64(i % 4),
+		}
+		c.UpdatedTime = c.CreatedTime.Add(time.Duration(c.Revision) * time.Hour)
+		if i%3 == 0 {
+			c.Tags = append(c.Tags, "VIP")
+		}
+		if i%5 == 0 {
+			c.Tags = append(c.Tags, "Newsletter")
+		}
+		if i%2 == 0 {
+			c.WebsiteID = ptr(fmt.Sprintf("web-%d", i%3))
+			c.Locale = ptr("en-GB")
+			c.CustomFields["tier"] = []string{"gold", "silver"}[i%4/2]
+			c.CustomFields["score"] = json.Number(fmt.Sprint(i))
+		}
+		if i%11 == 0 {
+			c.DefaultPaymentInstrument = &customers.PaymentInstrument{Method: "paypal", PaymentInstrumentID: ptr(fmt.Sprintf("pi-%d", i))}
+		}
+		if i%10 != 9 { // one in ten has no primary address at all
+			a := &customers.Contact{Country: ptr([]string{"GB", "US", "DE"}[i%3])}
+			if i%4 != 3 {
+				a.FirstName, a.LastName = ptr("Ada"), ptr(fmt.Sprintf("Smith%d", i))
+			}
+			if i%6 == 0 {
+				a.Organization = ptr("Analytical Engines")
+			}
+			for k := range i % 3 {
+				a.Emails = append(a.Emails, customers.ContactPoint{
+					Label: "e", Value: fmt.Sprintf("Ada.%d.%d@Example.COM", i, k), Primary: k == 1,
+				})
+			}
+			for k := range (i + 1) % 3 {
+				a.PhoneNumbers = append(a.PhoneNumbers, customers.ContactPoint{Label: "p", Value: fmt.Sprintf("+44 20 %04d %d", i, k)})
+			}
+			a.Hash = customers.ContactHash(a)
+			c.PrimaryAddress = a
+		}
+		sc := postgres.SeedCustomer{Customer: c}
+		if i%4 == 1 {
+			data := customers.LeadSourceData{Source: ptr("google"), Medium: ptr("cpc"), Campaign: ptr(fmt.Sprintf("camp-%d", i%5))}
+			sc.LeadSource = &customers.LeadSource{CustomerID: c.ID, LeadSourceData: data, Original: data, CreatedTime: c.CreatedTime, UpdatedTime: c.CreatedTime}
+			c.HasLeadSource = true
+		}
+		out = append(out, sc)
+	}
+	return out
+}
+
+// batches hands out list in batches of size, then an empty one.
+func batches(list []postgres.SeedCustomer, size int) func() ([]postgres.SeedCustomer, error) {
+	return func() ([]postgres.SeedCustomer, error) {
+		n := min(size, len(list))
+		b := list[:n]
+		list = list[n:]
+		return b, nil
+	}
+}
+
+func (f *fixture) indexes(t *testing.T) []string {
+	t.Helper()
+	var defs []string
+	if err := f.db.Select(&defs, `SELECT indexdef FROM pg_indexes WHERE tablename IN ('customers', 'lead_sources') ORDER BY indexname`); err != nil {
+		t.Fatal(err)
+	}
+	return defs
+}
+
+func (f *fixture) count(t *testing.T, query string) int {
+	t.Helper()
+	var n int
+	if err := f.db.Get(&n, query, f.org); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+const (
+	countRows     = `SELECT count(*) FROM customers WHERE organization_id = $1`
+	countCounters = `SELECT COALESCE(sum(n), 0) FROM customer_counts WHERE organization_id = $1`
+	countLeads    = `SELECT count(*) FROM lead_sources WHERE organization_id = $1`
+)
+
+func TestSeedLoadsWhatTheServiceWouldStore(t *testing.T) {
+	t.Parallel()
+	for _, rebuild := range []bool{true, false} {
+		t.Run(fmt.Sprintf("rebuild indexes %v", rebuild), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			ctx := context.Background()
+			// Customers written the ordinary way count too.
+			for range 2 {
+				if _, err := f.svc.Create(ctx, f.org, fullInput()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			indexesBefore := f.indexes(t)
+
+			const n = 300
+			list := seedCustomers(f.org, n)
+			var progress []int
+			loaded, err := f.store.Seed(ctx, f.org, batches(list, 64), postgres.SeedOptions{
+				RebuildIndexes: rebuild, Progress: func(k int) { progress = append(progress, k) },
+			})
+			if err != nil || loaded != n {
+				t.Fatalf("Seed = %d, %v; want %d", loaded, err, n)
+			}
+			if want := []int{64, 128, 192, 256, 300}; !slices.Equal(progress, want) {
+				t.Errorf("progress %v, want %v", progress, want)
+			}
+
+			if got := f.count(t, countRows); got != n+2 {
+				t.Errorf("%d rows, want %d", got, n+2)
+			}
+			if got := f.count(t, countCounters); got != n+2 {
+				t.Errorf("customer_counts say %d, want %d", got, n+2)
+			}
+			page, err := f.store.ListCustomers(ctx, f.org, customers.ListQuery{Limit: 0})
+			if err != nil || page.Total != n+2 {
+				t.Errorf("unfiltered total %v, %v; want %d", page, err, n+2)
+			}
+			wantLeads := 0
+			for _, sc := range list {
+				if sc.LeadSource != nil {
+					wantLeads++
+				}
+			}
+			if got := f.count(t, countLeads); got != wantLeads {
+				t.Errorf("%d lead sources, want %d", got, wantLeads)
+			}
+			if got := f.indexes(t); !slices.Equal(got, indexesBefore) {
+				t.Errorf("indexes after Seed:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(indexesBefore, "\n"))
+			}
+
+			// Filters over the generated columns (tags, email entries, q)
+			// and the indexes rebuilt find the seeded rows.
+			for _, tc := range []struct {
+				filter, q string
+				want      func(*customers.Customer) bool
+			}{
+				{filter: "tags:vip", want: func(c *customers.Customer) bool { return slices.Contains(c.Tags, "VIP") }},
+				{filter: "primaryAddress.emails:ada.5.1@example.com", want: func(c *customers.Customer) bool { return c.ID == "seed-0005" }},
+				{q: "smith1", want: func(c *customers.Customer) bool {
+					return c.FirstName() != nil && strings.HasPrefix(*c.LastName(), "Smith1")
+				}},
+			} {
+				want := 0
+				for _, sc := range list {
+					if tc.want(sc.Customer) {
+						want++
+					}
+				}
+				page, err := f.store.ListCustomers(ctx, f.org, customers.ListQuery{Filter: tc.filter, Q: tc.q, Limit: 1000})
+				if err != nil || page.Total != int64(want) || len(page.Customers) != want {
+					t.Errorf("filter %q q %q: %v, %v; want %d", tc.filter, tc.q, page, err, want)
+				}
+			}
+
+			// Every customer and lead source reads back as it was given.
+			for _, sc := range list {
+				got, err := f.svc.Get(ctx, f.org, sc.Customer.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, sc.Customer) {
+					t.Fatalf("customer %s reads back as\n%+v\nwant\n%+v", sc.Customer.ID, got, sc.Customer)
+				}
+				ls, err := f.svc.GetLeadSource(ctx, f.org, sc.Customer.ID)
+				switch {
+				case sc.LeadSource == nil && !customers.IsNotFound(err):
+					t.Fatalf("customer %s: lead source %+v, %v; want none", sc.Customer.ID, ls, err)
+				case sc.LeadSource != nil:
+					want := *sc.LeadSource
+					want.Revision = sc.Customer.Revision
+					if err != nil || !reflect.DeepEqual(*ls, want) {
+						t.Fatalf("customer %s: lead source %+v, %v; want %+v", sc.Customer.ID, ls, err, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestSeedIsAllOrNothing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	existing, err := f.svc.Create(ctx, f.org, fullInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	indexesBefore := f.indexes(t)
+
+	dup := seedCustomers(f.org, 150)
+	dup[120].Customer.ID = existing.ID // in the second batch
+	other := seedCustomers(f.org, 10)
+	other[5].Customer.OrganizationID = "00000000-0000-4000-8000-000000000000"
+	for name, list := range map[string][]postgres.SeedCustomer{"duplicate id": dup, "other organization": other} {
+		for _, rebuild := range []bool{true, false} {
+			loaded, err := f.store.Seed(ctx, f.org, batches(list, 100), postgres.SeedOptions{RebuildIndexes: rebuild})
+			if err == nil || loaded != 0 {
+				t.Errorf("%s, rebuild %v: Seed = %d, %v; want 0 and an error", name, rebuild, loaded, err)
+			}
+		}
+	}
+	failing := func() ([]postgres.SeedCustomer, error) { return nil, fmt.Errorf("generator broke") }
+	if loaded, err := f.store.Seed(ctx, f.org, failing, postgres.SeedOptions{RebuildIndexes: true}); err == nil || loaded != 0 {
+		t.Errorf("failing generator: Seed = %d, %v", loaded, err)
+	}
+	if got := f.count(t, countRows); got != 1 {
+		t.Errorf("%d rows after failed seeds, want 1", got)
+	}
+	if got := f.count(t, countCounters); got != 1 {
+		t.Errorf("customer_counts say %d after failed seeds, want 1", got)
+	}
+	if got := f.count(t, countLeads); got != 0 {
+		t.Errorf("%d lead sources after failed seeds, want 0", got)
+	}
+	if got := f.indexes(t); !slices.Equal(got, indexesBefore) {
+		t.Errorf("a failed seed lost indexes:\n%s", strings.Join(got, "\n"))
+	}
+}
