@@ -36,3 +36,15 @@ fmt:
 # TEST_DATABASE_URL (for test) points at a server.
 postgres-check:
 	@scripts/ensure-postgres.sh
+
+# The benchmark behind docs/PERFORMANCE.md: a throwaway PostgreSQL, BENCH_ROWS
+# seeded customers (BENCH_ROWS=1000000 for the large run), the server on a
+# free port of 127.0.0.1, fixed concurrency for a bounded time per scenario,
+# then the report. BENCH_FLAGS passes more flags to cmd/customers-bench
+# (e.g. BENCH_FLAGS="-c 32 -d 20s"). A report, never a test.
+BENCH_ROWS  ?= 100000
+BENCH_FLAGS ?=
+.PHONY: bench
+bench: postgres-check build
+	$(GO) build -o bin/customers-bench ./cmd/customers-bench
+	bin/customers-bench -bin $(BIN) -rows $(BENCH_ROWS) $(BENCH_FLAGS)
