@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -320,7 +321,7 @@ func (c *contract) checkResponse(in *openapi3filter.RequestValidationInput, res 
 			problems = append(problems, fmt.Sprintf("header %s is required on %d but missing", name, res.StatusCode))
 		}
 		if sent && h.Value.Schema != nil {
-			if err := h.Value.Schema.Value.VisitJSON(v[0], append(formatAssertions(),
+			if err := h.Value.Schema.Value.VisitJSON(headerValue(h.Value.Schema.Value, v[0]), append(formatAssertions(),
 				openapi3.SetSchemaErrorMessageCustomizer(conciseSchemaError))...); err != nil {
 				problems = append(problems, fmt.Sprintf("header %s: %v", name, err))
 			}
@@ -401,6 +402,27 @@ func conciseSchemaError(err *openapi3.SchemaError) string {
 	return fmt.Sprintf("at '/%s': %s", strings.Join(err.JSONPointer(), "/"), err.Reason)
 }
 
+// headerValue reads a header as the JSON value its schema describes: a
+// number or boolean when it parses as one, else the string (which the schema
+// then refuses).
+func headerValue(schema *openapi3.Schema, raw string) any {
+	switch {
+	case schema.Type.Is("integer"):
+		if n, err := strconv.ParseInt(raw, 10, 64); err == nil {
+			return n
+		}
+	case schema.Type.Is("number"):
+		if n, err := strconv.ParseFloat(raw, 64); err == nil {
+			return n
+		}
+	case schema.Type.Is("boolean"):
+		if b, err := strconv.ParseBool(raw); err == nil {
+			return b
+		}
+	}
+	return raw
+}
+
 // headerOf finds a documented response header case-insensitively.
 func headerOf(res *openapi3.Response, name string) *openapi3.HeaderRef {
 	for k, h := range res.Headers {
@@ -479,7 +501,8 @@ func TestContractCheckCatches(t *testing.T) {
 			answer: answer{200, okCustomer.headers, example(func(m map[string]any) { m["nickname"] = "x" })}, want: "nickname"},
 		{name: "an undocumented field in a nested object", method: "GET", path: "/customers/c1",
 			answer: answer{200, okCustomer.headers, example(func(m map[string]any) { m["primaryAddress"].(map[string]any)["nickname"] = "x" })}, want: "nickname"},
-		{name: "a missing field", method: "GET", path: "/customers/c1",
+		// A GET may answer a partial customer (fields); a PUT may not.
+		{name: "a missing field", method: "PUT", path: "/customers/c1", body: `{}`,
 			answer: answer{200, okCustomer.headers, example(func(m map[string]any) { delete(m, "revision") })}, want: "revision"},
 		{name: "a field of the wrong type", method: "GET", path: "/customers/c1",
 			answer: answer{200, okCustomer.headers, example(func(m map[string]any) { m["isEddRequired"] = "no" })}, want: "isEddRequired"},
@@ -717,5 +740,73 @@ func TestOpenAPIExampleCheckCatches(t *testing.T) {
 	err = customer.Value.VisitJSON(bad, append(formatAssertions(), openapi3.DisableReadOnlyValidation())...)
 	if err == nil || !strings.Contains(err.Error(), "email") {
 		t.Errorf("an example with a bad email passes: %v", err)
+	}
+}
+
+// TestContractCollectionAndShapes drives the collection query and the
+// fields/expand shapes through the contract check: every parameter, partial
+// objects from fields (nested paths included), _embedded from expand, the
+// pagination headers and their Link, and the 400 of a malformed query.
+func TestContractCollectionAndShapes(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t)
+	full := fullCustomerBody()
+	full["leadSource"] = map[string]any{"medium": "cpc", "source": "google"}
+	withLS := a.create(full)["id"].(string)
+	for range 3 {
+		a.create(map[string]any{"websiteId": "plain"})
+	}
+	org := "/organizations/" + a.orgID
+	for _, tc := range []struct {
+		path string
+		want int
+		// check looks at a 200's body, decoded
+		check func(t *testing.T, body any)
+		// invalid: the query breaks the document's parameter schemas
+		invalid string
+	}{
+		{"/customers", 200, nil, ""},
+		{"/customers/", 200, nil, ""},
+		{org + "/customers", 200, nil, ""},
+		{"/customers?limit=2&offset=1&sort=-createdTime,id&sort=email&q=a&filter=websiteId:plain,web-1", 200, nil, ""},
+		{"/customers?limit=0", 200, nil, ""},
+		{"/customers?offset=100", 200, nil, ""},
+		{"/customers?fields=email,primaryAddress.country,averageValue.amount,defaultPaymentInstrument.paymentInstrumentId,customFields.tier,_links", 200, nil, ""},
+		{"/customers?fields=email&expand=leadSource", 200, nil, ""},
+		{"/customers?expand=leadSource", 200, nil, ""},
+		{"/customers?expand=", 400, nil, "an empty expand"},
+		{"/customers/" + withLS + "?fields=lifetimeRevenue.currency,primaryAddress.emails,tags", 200, func(t *testing.T, body any) {
+			c := body.(map[string]any)
+			if _, ok := c["revision"]; ok || c["id"] != withLS {
+				t.Errorf("fields did not shape the customer: %v", c)
+			}
+		}, ""},
+		{"/customers/" + withLS + "?expand=leadSource", 200, func(t *testing.T, body any) {
+			if ls := body.(map[string]any)["_embedded"].(map[string]any)["leadSource"]; ls == nil {
+				t.Errorf("no embedded lead source: %v", body)
+			}
+		}, ""},
+		{org + "/customers/" + withLS + "?fields=id&expand=leadSource", 200, nil, ""},
+		{"/customers?filter=revision:x", 400, nil, ""},
+		{"/customers?limit=1001", 400, nil, "limit over 1000"},
+		{"/customers/" + withLS + "?fields=nope", 400, nil, ""},
+		{"/customers?expand=tags", 400, nil, "an unknown expand"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			t.Parallel()
+			a := a.forTest(t)
+			r := a.do(req{Method: http.MethodGet, Path: tc.path, InvalidRequest: tc.invalid})
+			wantStatus(t, r, tc.want)
+			if tc.want != http.StatusOK {
+				return
+			}
+			var body any
+			if err := json.Unmarshal(r.Body, &body); err != nil {
+				t.Fatal(err)
+			}
+			if tc.check != nil {
+				tc.check(t, body)
+			}
+		})
 	}
 }
