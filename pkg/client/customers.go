@@ -141,7 +141,7 @@ func (c *Client) AllCustomers(ctx context.Context, opts ...ListOption) iter.Seq2
 func (c *Client) CreateCustomer(ctx context.Context, in CustomerInput, opts ...RequestOption) (*Customer, *Response, error) {
 	cl := newCall()
 	for _, o := range opts {
-		o(cl)
+		o.set.apply(cl)
 	}
 	var out Customer
 	resp, err := c.do(ctx, http.MethodPost, c.resourcePath("customers"), cl, in, &out)
@@ -285,7 +285,7 @@ func (c *Client) CheckReady(ctx context.Context, opts ...RequestOption) (*Respon
 func (c *Client) probe(ctx context.Context, path string, opts []RequestOption) (*Response, error) {
 	cl := newCall()
 	for _, o := range opts {
-		o(cl)
+		o.set.apply(cl)
 	}
 	return c.do(ctx, http.MethodGet, path, cl, nil, nil)
 }

@@ -80,6 +80,14 @@ func TestCustomHTTPClientAndHeaders(t *testing.T) {
 		t.Errorf("merge request %s %s %v", r.Method, r.URL, r.Header)
 	}
 
+	// The zero value of an option type does nothing (and does not panic).
+	if _, _, err := c.GetCustomer(ctx, "cus_h", client.RequestOption{}, client.ConditionOption{}, client.ShapeOption{}); err != nil {
+		t.Errorf("zero options: %v", err)
+	}
+	if r := rt.last(t); r.URL.RawQuery != "" || r.Header.Get("If-None-Match") != "" {
+		t.Errorf("zero options changed the request: %s %v", r.URL, r.Header)
+	}
+
 	// List options become query parameters.
 	_, _, _ = c.ListCustomers(ctx, client.Limit(0), client.Offset(10), client.Filter("firstName:Ada,Bob"), client.Search("ada"),
 		client.Sort("lastName"), client.Sort("-id"), client.Fields("email"), client.Expand("leadSource"))
