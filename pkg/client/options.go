@@ -100,8 +100,12 @@ func Expand(relations ...string) ShapeOption {
 	return ShapeOption{func(c *call) { appendList(c.query, "expand", relations) }}
 }
 
-// appendList adds items to the comma list held by the parameter name.
+// appendList adds items to the comma list held by the parameter name; no
+// items leave the parameter as it was (absent: the server's default).
 func appendList(q url.Values, name string, items []string) {
+	if len(items) == 0 {
+		return
+	}
 	all := items
 	if prev := q.Get(name); prev != "" {
 		all = append([]string{prev}, items...)

@@ -80,8 +80,9 @@ func TestCustomHTTPClientAndHeaders(t *testing.T) {
 		t.Errorf("merge request %s %s %v", r.Method, r.URL, r.Header)
 	}
 
-	// The zero value of an option type does nothing (and does not panic).
-	if _, _, err := c.GetCustomer(ctx, "cus_h", client.RequestOption{}, client.ConditionOption{}, client.ShapeOption{}); err != nil {
+	// The zero value of an option type does nothing (and does not panic),
+	// nor do Fields and Expand with no names.
+	if _, _, err := c.GetCustomer(ctx, "cus_h", client.RequestOption{}, client.ConditionOption{}, client.ShapeOption{}, client.Fields(), client.Expand()); err != nil {
 		t.Errorf("zero options: %v", err)
 	}
 	if r := rt.last(t); r.URL.RawQuery != "" || r.Header.Get("If-None-Match") != "" {
