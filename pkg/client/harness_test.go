@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/billing/customers-api/internal/access"
 	"github.com/billing/customers-api/internal/customers"
 	"github.com/billing/customers-api/internal/httpapi"
@@ -25,6 +27,7 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 type api struct {
 	t      testing.TB
 	srv    *httptest.Server
+	db     *sqlx.DB
 	access *access.Service
 	orgID  string
 	key    string
@@ -34,8 +37,9 @@ type api struct {
 
 func newAPI(t testing.TB) *api {
 	t.Helper()
-	store := postgres.New(pgtest.NewDB(t))
-	a := &api{t: t, access: access.NewService(store)}
+	db := pgtest.NewDB(t)
+	store := postgres.New(db)
+	a := &api{t: t, db: db, access: access.NewService(store)}
 	handler := httpapi.NewServer(httpapi.Config{
 		Customers: customers.NewService(store),
 		Access:    a.access,

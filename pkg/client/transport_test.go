@@ -155,6 +155,19 @@ func TestHealthProbes(t *testing.T) {
 			t.Errorf("ready: %v", err)
 		}
 	}
+
+	// Without its database the service is alive but not ready.
+	if err := a.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c := a.clientWithKey("")
+	if _, err := c.CheckHealth(ctx); err != nil {
+		t.Errorf("health without a database: %v", err)
+	}
+	_, err := c.CheckReady(ctx)
+	if e := mustErr(t, err, http.StatusServiceUnavailable); e.Type != "/problems/service-unavailable" {
+		t.Errorf("ready without a database: %+v", e)
+	}
 }
 
 func TestContextAndTransportFailures(t *testing.T) {
