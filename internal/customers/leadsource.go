@@ -37,27 +37,31 @@ type LeadSource struct {
 }
 
 // GetLeadSource returns the lead source of customer id. A missing customer
-// or a customer without a lead source is a KindNotFound error.
+// or a customer without a lead source is a KindNotFound error (naming the
+// merge target when id was merged away).
+//
+// It reads without locking: one statement returns the lead source with its
+// customer's revision from a single snapshot, so a read neither waits for
+// writers of the customer nor makes them wait, and writes nothing.
 func (s *Service) GetLeadSource(ctx context.Context, orgID, id string) (*LeadSource, error) {
-	var ls *LeadSource
-	err := s.store.InTx(ctx, orgID, func(tx Tx) error {
-		c, err := s.lockExisting(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if ls, err = tx.GetLeadSource(ctx, id); err != nil {
-			return err
-		}
-		if ls == nil {
-			return notFound("Customer %q has no lead source.", id)
-		}
-		ls.Revision = c.Revision
-		return nil
-	})
+	if !ValidID(id) {
+		return nil, notFound("Customer %q was not found.", id)
+	}
+	found, err := s.store.LeadSources(ctx, orgID, []string{id})
 	if err != nil {
 		return nil, fmt.Errorf("get lead source: %w", err)
 	}
-	return ls, nil
+	if ls := found[id]; ls != nil {
+		return ls, nil
+	}
+	c, err := s.store.GetCustomer(ctx, orgID, id)
+	if err != nil {
+		return nil, fmt.Errorf("get lead source: %w", err)
+	}
+	if c == nil {
+		return nil, s.missing(ctx, orgID, id)
+	}
+	return nil, notFound("Customer %q has no lead source.", id)
 }
 
 // PutLeadSource sets the lead source of customer id: the first write creates

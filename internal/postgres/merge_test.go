@@ -418,3 +418,31 @@ func TestRacingFirstLeadSourceWrites(t *testing.T) {
 }
 
 func errorsAs(err error, target **customers.Error) bool { return errors.As(err, target) }
+
+// TestGetLeadSourceDoesNotWaitForWriters: reading a lead source takes no row
+// lock, so it answers (with the committed revision) while another
+// transaction holds the customer locked for a write. The deadline only
+// matters if the read blocks, which is the failure.
+func TestGetLeadSourceDoesNotWaitForWriters(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	f.put(t, "busy-ls", customers.Input{LeadSource: &customers.LeadSourceData{Source: ptr("ads")}})
+	writer, err := f.db.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Rollback()
+	if _, err := writer.Exec(`UPDATE customers SET revision = revision + 1 WHERE organization_id = $1 AND id = 'busy-ls'`, f.org); err != nil {
+		t.Fatal(err)
+	}
+	readCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	ls, err := f.svc.GetLeadSource(readCtx, f.org, "busy-ls")
+	if err != nil {
+		t.Fatalf("read while a writer holds the customer: %v", err)
+	}
+	if *ls.Source != "ads" || ls.Revision != 0 {
+		t.Errorf("lead source %+v, want the committed state (revision 0)", ls)
+	}
+}
