@@ -5,11 +5,12 @@ GO        ?= go
 BIN       := bin/customers-api
 PKGS      := ./...
 
-.PHONY: run test check build fmt vet lint tools help postgres-check
+.PHONY: run test e2e check build fmt vet lint tools help postgres-check e2e-check
 
 help:
 	@echo "make run    start the API on 127.0.0.1:8080 (local PostgreSQL under .data/ unless DATABASE_URL is set)"
 	@echo "make test   run every test against a throwaway PostgreSQL the tests start themselves"
+	@echo "make e2e    only the end-to-end suites: the README walk-through and Rebilly's JS SDK"
 	@echo "make check  gofmt check, go vet, staticcheck and the race-enabled tests: the merge gate"
 	@echo "make build  build $(BIN)"
 
@@ -19,8 +20,17 @@ build:
 run: postgres-check build
 	./$(BIN) serve
 
-test: postgres-check
+# The Go tests, then the end-to-end suites against a real server each starts
+# on a free port: the README walk-through and Rebilly's JavaScript SDK.
+test: postgres-check e2e-check
 	$(GO) test -count=1 $(PKGS)
+	test/e2e/readme.sh
+	test/e2e/js-sdk.sh
+
+# Only the end-to-end suites (each builds the binary and starts its server).
+e2e: postgres-check e2e-check
+	test/e2e/readme.sh
+	test/e2e/js-sdk.sh
 
 check: postgres-check
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -36,6 +46,10 @@ fmt:
 # TEST_DATABASE_URL (for test) points at a server.
 postgres-check:
 	@scripts/ensure-postgres.sh
+
+# node and npm (the JS SDK test), curl and jq (the README walk-through).
+e2e-check:
+	@scripts/ensure-e2e-tools.sh
 
 # The benchmark behind docs/PERFORMANCE.md: a throwaway PostgreSQL, BENCH_ROWS
 # seeded customers (BENCH_ROWS=1000000 for the large run), the server on a
