@@ -53,6 +53,7 @@ func measure(ctx context.Context, e *env, o options, stdout io.Writer, logf func
 		return fmt.Errorf("no seeded customer has an email")
 	}
 	idle, _ := readMemory(e.server.Process.Pid)
+	loadBefore := loadAverage()
 
 	c := newClient(e.baseURL, e.apiKey, max(o.conc, o.rssConc))
 	pick := func(w, n int) string { return ids[(w*7919+n*104729)%len(ids)] }
@@ -135,6 +136,7 @@ func measure(ctx context.Context, e *env, o options, stdout io.Writer, logf func
 	after, _ := readMemory(e.server.Process.Pid)
 
 	printReport(stdout, e, o, rows, mix, idle, after, peakSampled())
+	fmt.Fprintf(stdout, "load average (1, 5, 15 min) before the scenarios: %s; after: %s\n", loadBefore, loadAverage())
 	for _, p := range append(rows, pair{api: mix}) {
 		for _, r := range []result{p.api, p.sql} {
 			if r.firstErr != nil {
@@ -254,6 +256,20 @@ func sampleMemory(pid int) (stop func(), peak func() int64) {
 		}, func() int64 {
 			return top
 		}
+}
+
+// loadAverage is the machine's /proc/loadavg: the benchmark shares the CPUs
+// with whatever else runs, and this says how much did.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func cpuModel() string {
