@@ -198,8 +198,9 @@ func TestPutCustomerCreatesThenReplaces(t *testing.T) {
 	})
 }
 
-// Ids may hold characters that paths escape, and "." or "..", which URL
-// normalization would eat; the client must reach exactly that customer.
+// Ids may hold characters that paths escape, and "." or ".." (see also
+// TestBaseURLWithPathPrefix, where a gateway normalizes paths); the client
+// must reach exactly that customer.
 func TestCustomerIdsNeedingEscapes(t *testing.T) {
 	forEachLayout(t, func(t *testing.T, a *api, c *client.Client, base string) {
 		ctx := context.Background()

@@ -103,11 +103,15 @@ func TestCustomHTTPClientAndHeaders(t *testing.T) {
 }
 
 // A base URL may carry a path prefix (an API gateway's, say); every route
-// hangs below it.
+// hangs below it. The gateway here is the standard library's ServeMux,
+// which, like many proxies, cleans "." and ".." out of paths: customer ids
+// "." and ".." are valid and must still reach their customer.
 func TestBaseURLWithPathPrefix(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t)
-	gateway := httptest.NewServer(http.StripPrefix("/billing", a.srv.Config.Handler))
+	mux := http.NewServeMux()
+	mux.Handle("/billing/", http.StripPrefix("/billing", a.srv.Config.Handler))
+	gateway := httptest.NewServer(mux)
 	defer gateway.Close()
 	ctx := context.Background()
 	for _, base := range []string{gateway.URL + "/billing", gateway.URL + "/billing/"} {
@@ -116,12 +120,18 @@ func TestBaseURLWithPathPrefix(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			id := "cus_" + l.name
-			if _, _, err := c.PutCustomer(ctx, id, client.CustomerInput{}); err != nil {
-				t.Fatalf("%s, %s layout: %v", base, l.name, err)
-			}
-			if _, _, err := c.GetCustomer(ctx, id); err != nil {
-				t.Errorf("%s, %s layout: %v", base, l.name, err)
+			for _, id := range []string{"cus_" + l.name, ".", ".."} {
+				put, _, err := c.PutCustomer(ctx, id, client.CustomerInput{Locale: client.String("en-GB")})
+				if err != nil {
+					t.Fatalf("%s, %s layout: PUT %q: %v", base, l.name, id, err)
+				}
+				got, _, err := c.GetCustomer(ctx, id)
+				if err != nil {
+					t.Fatalf("%s, %s layout: GET %q: %v", base, l.name, id, err)
+				}
+				if put.ID != id || got.ID != id {
+					t.Errorf("%s, %s layout: id %q reached %q and %q", base, l.name, id, put.ID, got.ID)
+				}
 			}
 			if _, err := c.CheckHealth(ctx); err != nil {
 				t.Errorf("%s: health: %v", base, err)
