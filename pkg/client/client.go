@@ -26,9 +26,12 @@ type Client struct {
 type Option func(*Client)
 
 // WithHTTPClient makes the client send its requests through hc (its
-// transport, timeouts, proxies, TLS settings). The default is
-// http.DefaultClient, which has no timeout: rely on each call's context or
-// pass a client with one.
+// transport, timeouts, proxies, TLS settings). The default client uses
+// http.DefaultTransport, has no timeout (rely on each call's context, or
+// pass a client with one) and follows no redirects: the API never
+// redirects, and net/http would forward REB-APIKEY to wherever a redirect
+// points, so a 3xx is returned as an *Error instead. hc's own CheckRedirect
+// governs when hc is given.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) {
 		if hc != nil {
@@ -49,6 +52,11 @@ func WithOrganization(id string) Option {
 // WithUserAgent sets the User-Agent header of every request.
 func WithUserAgent(ua string) Option {
 	return func(c *Client) { c.userAgent = ua }
+}
+
+// defaultHTTPClient is http.DefaultClient that does not follow redirects.
+var defaultHTTPClient = &http.Client{
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 }
 
 // DefaultUserAgent is the User-Agent the client sends unless told otherwise.
@@ -72,7 +80,7 @@ func New(baseURL, apiKey string, opts ...Option) (*Client, error) {
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawPath = strings.TrimSuffix(u.RawPath, "/")
-	c := &Client{base: u, apiKey: apiKey, httpClient: http.DefaultClient, userAgent: DefaultUserAgent}
+	c := &Client{base: u, apiKey: apiKey, httpClient: defaultHTTPClient, userAgent: DefaultUserAgent}
 	for _, o := range opts {
 		o(c)
 	}
@@ -89,7 +97,8 @@ type Response struct {
 	// ETag is the resource's entity tag as sent ("3", quoted), "" when the
 	// response has none. Pass it to [IfMatch] or [IfNoneMatch].
 	ETag string
-	// Location is the absolute URL of a created resource (201), else "".
+	// Location is the Location header: on 201 the absolute URL of the
+	// created resource; "" on the API's other answers.
 	Location string
 	// RequestID is the response's X-Request-Id: the caller's own id when
 	// [WithRequestID] sent a valid one, else the one the server generated.

@@ -140,6 +140,37 @@ func TestBaseURLWithPathPrefix(t *testing.T) {
 	}
 }
 
+// The default HTTP client does not follow a redirect, which would carry the
+// API key to the redirect's target.
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	t.Parallel()
+	var reached sync.Mutex
+	var keys []string
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached.Lock()
+		keys = append(keys, r.Header.Get("REB-APIKEY"))
+		reached.Unlock()
+	}))
+	defer target.Close()
+	redirector := httptest.NewServer(http.RedirectHandler(target.URL+"/customers/x", http.StatusPermanentRedirect))
+	defer redirector.Close()
+
+	c, err := client.New(redirector.URL, "sk_live_secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, resp, err := c.GetCustomer(context.Background(), "x")
+	e := mustErr(t, err, http.StatusPermanentRedirect)
+	if resp.Header.Get("Location") != target.URL+"/customers/x" || e.Title != "Permanent Redirect" {
+		t.Errorf("redirect answer: %+v, Location %q", e, resp.Header.Get("Location"))
+	}
+	reached.Lock()
+	defer reached.Unlock()
+	if len(keys) != 0 {
+		t.Errorf("the redirect was followed, carrying the key %q", keys)
+	}
+}
+
 func TestNewRejectsBadBaseURLs(t *testing.T) {
 	t.Parallel()
 	for _, base := range []string{"", "api.example.com", "ftp://api.example.com", "http://", "http://h/?x=1", "http://h/#f", "http://[::1"} {
