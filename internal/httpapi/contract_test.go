@@ -18,6 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/billing/customers-api/internal/customers"
+	"github.com/billing/customers-api/internal/httpapi"
+	"github.com/billing/customers-api/internal/pgtest"
+	"github.com/billing/customers-api/internal/postgres"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -100,7 +104,8 @@ type exchange struct {
 	// document's security requirement is not checked (everything else is).
 	unauthenticated bool
 
-	problems []string // filled in by contractTransport
+	problems  []string // filled in by contractTransport
+	operation string   // the operation id the request was routed to
 	// conforms: the request was validated and met the document.
 	conforms bool
 }
@@ -148,7 +153,61 @@ func (ct *contractTransport) RoundTrip(r *http.Request) (*http.Response, error) 
 	}
 	res.Body = io.NopCloser(bytes.NewReader(resBody))
 	c.check(r, reqBody, res, resBody, x)
+	if x.operation != "" {
+		exercised.Store(x.operation+" "+strconv.Itoa(res.StatusCode), true)
+	}
 	return res, nil
+}
+
+// exercised records "operationId status" of every checked exchange, for
+// reportContractCoverage.
+var exercised sync.Map
+
+// reportContractCoverage lists the documented responses (by definition:
+// components.responses or an operation's own) that no exchange of the run
+// produced, so their shapes were never checked against a real one; printed
+// with -v, after the tests. 405s are left out: every operation documents
+// the 405 its path answers to other methods, which reach no operation and
+// are checked against MethodNotAllowed instead.
+func reportContractCoverage(w io.Writer) {
+	c, err := loadContract()
+	if err != nil {
+		return
+	}
+	uses := map[string][]string{} // response definition → "operationId status" using it
+	covered := map[string]bool{}
+	for _, item := range c.doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for code, ref := range op.Responses.Map() {
+				if code == "405" {
+					continue
+				}
+				def := code + " " + ref.Ref
+				if ref.Ref == "" {
+					def = code + " of " + op.OperationID
+				}
+				use := op.OperationID + " " + code
+				uses[def] = append(uses[def], use)
+				if _, ok := exercised.Load(use); ok {
+					covered[def] = true
+				}
+			}
+		}
+	}
+	var missing []string
+	for def, ops := range uses {
+		if !covered[def] {
+			slices.Sort(ops)
+			missing = append(missing, def+" ("+strings.Join(ops, ", ")+")")
+		}
+	}
+	slices.Sort(missing)
+	if len(missing) == 0 {
+		fmt.Fprintf(w, "contract: each of the %d documented responses was produced and checked\n", len(uses))
+		return
+	}
+	fmt.Fprintf(w, "contract: %d of %d documented responses were produced by no test:\n\t%s\n",
+		len(missing), len(uses), strings.Join(missing, "\n\t"))
 }
 
 // check validates one exchange and records in x what is wrong with it.
@@ -176,6 +235,7 @@ func (c *contract) check(r *http.Request, reqBody []byte, res *http.Response, re
 	input := &openapi3filter.RequestValidationInput{Request: vr, PathParams: pathParams, Route: route, Options: opts}
 	requestProblem := routeErr
 	if requestProblem == nil {
+		x.operation = route.Operation.OperationID
 		requestProblem = errors.Join(openapi3filter.ValidateRequest(ctx, input), c.undocumentedRequestParts(route, r))
 	}
 	x.conforms = requestProblem == nil
@@ -806,6 +866,52 @@ func TestContractCollectionAndShapes(t *testing.T) {
 			}
 			if tc.check != nil {
 				tc.check(t, body)
+			}
+		})
+	}
+}
+
+// TestContractServerFailures checks the answers to a failing database: 503
+// from /readyz and the bare 500 problem of every operation, both as
+// documented (no internal detail in the body).
+func TestContractServerFailures(t *testing.T) {
+	t.Parallel()
+	// Keys and organizations stay on a working database; customers are
+	// served from one that is closed, so every customer operation fails.
+	closed := pgtest.NewDB(t)
+	closed.Close()
+	broken := postgres.New(closed)
+	a := newTestAPIWith(t, func(c *httpapi.Config) {
+		c.Customers = customers.NewService(broken)
+		c.Ready = broken.Ping
+	})
+	org := "/organizations/" + a.orgID
+	for _, q := range []req{
+		{Method: http.MethodGet, Path: "/readyz", NoKey: true},
+		{Method: http.MethodGet, Path: "/customers"},
+		{Method: http.MethodGet, Path: org + "/customers?filter=email:*@x.example"},
+		{Method: http.MethodPost, Path: "/customers", Body: map[string]any{}},
+		{Method: http.MethodGet, Path: "/customers/c1"},
+		{Method: http.MethodPut, Path: "/customers/c1", Body: map[string]any{}},
+		{Method: http.MethodDelete, Path: "/customers/c1?targetCustomerId=c2"},
+		{Method: http.MethodGet, Path: "/customers/c1/lead-source"},
+		{Method: http.MethodPut, Path: "/customers/c1/lead-source", Body: map[string]any{}},
+		{Method: http.MethodPost, Path: org + "/customers/c1/lead-source", Body: map[string]any{}},
+		{Method: http.MethodDelete, Path: "/customers/c1/lead-source"},
+	} {
+		t.Run(q.Method+" "+q.Path, func(t *testing.T) {
+			t.Parallel()
+			a := a.forTest(t)
+			r := a.do(q)
+			want := http.StatusInternalServerError
+			if q.Path == "/readyz" {
+				want = http.StatusServiceUnavailable
+			}
+			wantStatus(t, r, want)
+			for _, leak := range []string{"sql", "closed", "pq:", "postgres"} {
+				if strings.Contains(strings.ToLower(string(r.Body)), leak) {
+					t.Errorf("the %d tells of its cause (%q): %s", r.Status, leak, r.Body)
+				}
 			}
 		})
 	}

@@ -18,7 +18,13 @@ import (
 	"github.com/billing/customers-api/internal/postgres"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := pgtest.Main(m)
+	if testing.Verbose() && !testing.Short() {
+		reportContractCoverage(os.Stderr)
+	}
+	os.Exit(code)
+}
 
 // testAPI is the whole service over a fresh database, served by a real HTTP
 // listener, with one organization and an all-permissions key ready.
@@ -33,13 +39,24 @@ type testAPI struct {
 
 func newTestAPI(t *testing.T, opts ...customers.Option) *testAPI {
 	t.Helper()
+	return newTestAPIWith(t, nil, opts...)
+}
+
+// newTestAPIWith is newTestAPI with a last word on the server's Config
+// (edit may be nil), e.g. to serve customers from a failing store.
+func newTestAPIWith(t *testing.T, edit func(*httpapi.Config), opts ...customers.Option) *testAPI {
+	t.Helper()
 	store := postgres.New(pgtest.NewDB(t))
 	a := &testAPI{t: t, store: store, access: access.NewService(store)}
-	api := httpapi.NewServer(httpapi.Config{
+	cfg := httpapi.Config{
 		Customers: customers.NewService(store, opts...),
 		Access:    a.access,
 		Ready:     store.Ping,
-	})
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	api := httpapi.NewServer(cfg)
 	a.srv = httptest.NewServer(api)
 	t.Cleanup(a.srv.Close)
 	// Every exchange is checked against openapi.yaml (contract_test.go).
