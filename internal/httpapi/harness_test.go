@@ -16,6 +16,7 @@ import (
 	"github.com/billing/customers-api/internal/httpapi"
 	"github.com/billing/customers-api/internal/pgtest"
 	"github.com/billing/customers-api/internal/postgres"
+	"github.com/jmoiron/sqlx"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -25,6 +26,7 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 type testAPI struct {
 	t      *testing.T
 	srv    *httptest.Server
+	db     *sqlx.DB // for read-only columns (tags, payment figures) no route writes
 	store  *postgres.Store
 	access *access.Service
 	orgID  string
@@ -33,8 +35,9 @@ type testAPI struct {
 
 func newTestAPI(t *testing.T, opts ...customers.Option) *testAPI {
 	t.Helper()
-	store := postgres.New(pgtest.NewDB(t))
-	a := &testAPI{t: t, store: store, access: access.NewService(store)}
+	db := pgtest.NewDB(t)
+	store := postgres.New(db)
+	a := &testAPI{t: t, db: db, store: store, access: access.NewService(store)}
 	api := httpapi.NewServer(httpapi.Config{
 		Customers: customers.NewService(store, opts...),
 		Access:    a.access,
