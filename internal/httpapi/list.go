@@ -121,8 +121,8 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := query.Get("q")
-	if !utf8.ValidString(q) || strings.ContainsRune(q, 0) {
-		return invalidQuery("q", 0, "must be valid UTF-8 text without NUL characters")
+	if err := filter.CheckText("q", q); err != nil {
+		return err
 	}
 	if utf8.RuneCountInString(q) > maxQLength {
 		return invalidQuery("q", maxQLength, fmt.Sprintf("must be at most %d characters", maxQLength))

@@ -257,7 +257,10 @@ func socketPath(dir string, port int) string {
 
 func (c *Cluster) initdb(ctx context.Context, fast bool) error {
 	c.log(fmt.Sprintf("initdb %s", c.dir))
-	args := []string{"-D", c.dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C"}
+	// Byte-order collation (stable, fast, and LIKE 'x%' can use plain
+	// indexes) but Unicode character classes, so lower() folds "Ë" as well
+	// as "E": case-insensitive filters and q depend on it.
+	args := []string{"-D", c.dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--lc-ctype=C.UTF-8"}
 	if fast {
 		args = append(args, "--no-sync")
 	}

@@ -126,6 +126,8 @@ func condition(e *emitter, f *Field, v Value) (string, error) {
 			return "EXISTS (SELECT 1 FROM unnest(" + f.Expr + ") AS m(v) WHERE m.v LIKE lower(" + e.arg(likePattern(t.Text)) + "::text))", nil
 		case f.Multi:
 			return f.Expr + " @> ARRAY[lower(" + e.arg(t.Text) + "::text)]", nil
+		case f.CaseSensitive && t.Wildcard(): // ids match exactly, wildcards too
+			return f.Expr + " LIKE " + e.arg(likePattern(t.Text)), nil
 		case t.Wildcard():
 			return "lower(" + f.Expr + ") LIKE lower(" + e.arg(likePattern(t.Text)) + "::text)", nil
 		case f.CaseSensitive:
@@ -240,7 +242,8 @@ func parseTime(f *Field, t *Term) (at time.Time, day bool, err error) {
 	if at, err := time.Parse(time.DateOnly, t.Text); err == nil {
 		return at, true, nil
 	}
-	at, err = time.Parse(time.RFC3339Nano, t.Text)
+	// RFC 3339 allows a lower-case t and z; Go's parser wants them upper-case.
+	at, err = time.Parse(time.RFC3339Nano, strings.ToUpper(t.Text))
 	if err != nil {
 		return at, false, typeError(f, t, "an RFC 3339 date-time such as 2024-01-31T12:00:00Z or a date such as 2024-01-31")
 	}
@@ -342,20 +345,17 @@ func (s *Schema) compileSort(e *emitter, params []string) (string, error) {
 		expr := f.Expr
 		switch {
 		case f.dynamic != nil:
-			// jsonb orders numbers before strings; a JSON null sorts with
-			// absent values, last.
-			expr = "NULLIF(" + f.dynamic.JSONColumn + " -> " + e.arg(f.key) + "::text, 'null'::jsonb)"
+			// jsonb's own order puts strings before numbers, so the JSON
+			// type ranks first: numbers, strings, booleans, arrays,
+			// objects. Absent keys and JSON null have no rank: last.
+			value := f.dynamic.JSONColumn + " -> " + e.arg(f.key) + "::text"
+			terms = append(terms, orderTerm("CASE jsonb_typeof("+value+") WHEN 'number' THEN 1 WHEN 'string' THEN 2 "+
+				"WHEN 'boolean' THEN 3 WHEN 'array' THEN 4 WHEN 'object' THEN 5 END", k.Descending, false))
+			expr = value
 		case f.Type == String && !f.CaseSensitive:
 			expr = "lower(" + expr + ")"
 		}
-		term := expr + " ASC"
-		if k.Descending {
-			term = expr + " DESC"
-		}
-		if !f.NotNull {
-			term += " NULLS LAST"
-		}
-		terms = append(terms, term)
+		terms = append(terms, orderTerm(expr, k.Descending, f.NotNull))
 		descending = k.Descending
 		total = total || f.Expr == s.TieBreak
 	}
@@ -367,4 +367,18 @@ func (s *Schema) compileSort(e *emitter, params []string) (string, error) {
 		}
 	}
 	return strings.Join(terms, ", "), nil
+}
+
+// orderTerm is one ORDER BY term: nulls last in both directions, written out
+// only where the expression can be null (so that a descending sort on a NOT
+// NULL column can still read its index backwards).
+func orderTerm(expr string, descending, notNull bool) string {
+	term := expr + " ASC"
+	if descending {
+		term = expr + " DESC"
+	}
+	if !notNull {
+		term += " NULLS LAST"
+	}
+	return term
 }

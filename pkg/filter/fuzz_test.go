@@ -9,7 +9,7 @@ import (
 
 // sqlToken splits compiled SQL into the only kinds of token it may hold:
 // placeholders, single-quoted literals, words, operators and punctuation.
-var sqlToken = regexp.MustCompile(`^(?:\s+|\$\d+|\b[01]\b|'[^']*'|[A-Za-z_][A-Za-z0-9_]*|::|->>|->|#>>|>=|<=|@>|[().,=<>\[\]%])`)
+var sqlToken = regexp.MustCompile(`^(?:\s+|\$\d+|\b[0-5]\b|'[^']*'|[A-Za-z_][A-Za-z0-9_]*|::|->>|->|#>>|>=|<=|@>|[().,=<>\[\]%])`)
 
 var (
 	wordStart = regexp.MustCompile(`^[A-Za-z_']`)
@@ -22,7 +22,7 @@ var vocabulary = func() map[string]bool {
 	v := map[string]bool{}
 	for _, w := range strings.Fields(`AND OR NOT IS NULL COALESCE false lower LIKE EXISTS SELECT FROM WHERE AS
 		unnest m v j cardinality ARRAY text numeric jsonb jsonb_typeof jsonb_array_elements jsonb_build_array
-		CASE WHEN THEN ELSE END NULLIF ASC DESC NULLS LAST 'null' 'array' 'number' '{}' 'null'`) {
+		CASE WHEN THEN ELSE END ASC DESC NULLS LAST 'null' 'array' 'number' 'string' 'boolean' 'object' '{}'`) {
 		v[w] = true
 	}
 	for _, f := range testSchema.Fields {

@@ -56,9 +56,10 @@ func errorf(param string, offset int, format string, args ...any) *Error {
 	return &Error{Param: param, Offset: offset, Message: fmt.Sprintf(format, args...)}
 }
 
-// checkText rejects what no parameter may hold: bytes that are not UTF-8,
-// and NUL, which PostgreSQL text cannot store.
-func checkText(param, src string) error {
+// CheckText rejects what no parameter may hold: bytes that are not UTF-8,
+// and NUL, which PostgreSQL text cannot store. The *Error has the offset of
+// the first such character.
+func CheckText(param, src string) error {
 	for i, r := range src {
 		switch {
 		case r == utf8.RuneError && !strings.HasPrefix(src[i:], string(utf8.RuneError)):
@@ -125,7 +126,7 @@ func (s *scanner) at(lit string) bool {
 // "" is no clause at all.
 func ParseFilter(src string) ([]Clause, error) {
 	const param = "filter"
-	if err := checkText(param, src); err != nil {
+	if err := CheckText(param, src); err != nil {
 		return nil, err
 	}
 	s := &scanner{param: param, src: []rune(src)}
@@ -367,7 +368,7 @@ type listItem struct {
 }
 
 func parseList(param, src string, maxItems int, allowDash bool) ([]listItem, error) {
-	if err := checkText(param, src); err != nil {
+	if err := CheckText(param, src); err != nil {
 		return nil, err
 	}
 	runes := []rune(src)
