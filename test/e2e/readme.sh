@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# The README's "Walk-through with curl" is executable: this script takes the
-# shell blocks of that section out of README.md itself (so the docs cannot
-# drift from what is tested), runs every command against a real server, and
-# checks what the README says each step answers. Any failed check, or a README
-# step this script has no check for, exits non-zero.
+# The README's curl examples are executable: this script takes the shell
+# blocks of its "Walk-through with curl" and "Lead sources and merging
+# duplicates" sections out of README.md itself (so the docs cannot drift from
+# what is tested), runs every command against a real server, and checks what
+# the README says each step answers. Any failed check, or a README step this
+# script has no check for, exits non-zero.
 #
 # How the README is read: the ```sh blocks of the sections named in SECTIONS
 # (from their "## " heading to the next one), in order, as one terminal
 # session would run them. A ```sh block anywhere else in README.md that uses
 # $API fails the run, so a new curl example cannot escape the checks. Each
-# block is cut into paragraphs
-# (blank-line separated); a paragraph is its leading "# " comment (the step's
-# title, which names its check below), its command lines, and trailing "# "
-# comment lines (the documented output, compared when it is JSON). The first
-# paragraph of the first block sets KEY and API; it runs unchanged except that
-# API then points at this test's server instead of 127.0.0.1:8080.
+# block is cut into paragraphs (blank-line separated); a paragraph is its
+# leading "# " comment (the step's title, which names its check below), its
+# command lines, and trailing "# " comment lines (the documented output,
+# compared when it is JSON; "…" stands for any value). The first paragraph of
+# the first block sets KEY and API; it runs unchanged except that API then
+# points at this test's server instead of 127.0.0.1:8080.
 #
 # Commands run in a directory laid out like a checkout after `make run`
 # (.data/ with the development key, bin/customers-api), with `curl` wrapped
