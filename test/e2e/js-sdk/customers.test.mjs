@@ -400,7 +400,7 @@ describe("customers.getAll through the SDK", () => {
     },
   ];
   const ids = (collection) => collection.items.map((m) => m.fields.id);
-  const byId = [...seeds.map((s) => s.id)].sort();
+  const byId = seeds.map((s) => s.id).sort();
 
   before(async () => {
     t = tenant("SDK list");
