@@ -22,7 +22,8 @@ import (
 //     remembered as merged into the target.
 //
 // pre is checked against the duplicate. A missing targetID is KindInvalid;
-// targetID == id is KindConflict; a missing duplicate or target is
+// targetID == id is KindConflict, and so is a union of customFields over
+// MaxCustomFieldsBytes (nothing changes then); a missing duplicate or target is
 // KindNotFound naming which (the duplicate when both are missing).
 func (s *Service) Merge(ctx context.Context, orgID, id, targetID string, pre Precondition) (*Customer, error) {
 	if targetID == "" {
@@ -42,6 +43,11 @@ func (s *Service) Merge(ctx context.Context, orgID, id, targetID string, pre Pre
 			return err
 		}
 		target = mergeFields(tgt, dup, s.clock())
+		// The union must itself be a valid customer: a merged customer that
+		// a client could not PUT back unchanged would be a trap.
+		if n, err := serializedSize(target.CustomFields); err != nil || n > MaxCustomFieldsBytes {
+			return conflict("Merging would give customer %q customFields of more than %d bytes of JSON; remove some from either customer first.", targetID, MaxCustomFieldsBytes)
+		}
 		if err := s.mergeLeadSources(ctx, tx, target, dup); err != nil {
 			return err
 		}

@@ -446,3 +446,33 @@ func TestGetLeadSourceDoesNotWaitForWriters(t *testing.T) {
 		t.Errorf("lead source %+v, want the committed state (revision 0)", ls)
 	}
 }
+
+func TestMergeRefusesCustomFieldsOverTheLimit(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	big := func(prefix string) map[string]any { // about 9 KiB each, 16 KiB together
+		m := map[string]any{}
+		for i := range 9 {
+			m[fmt.Sprintf("%s%d", prefix, i)] = strings.Repeat("x", 1000)
+		}
+		return m
+	}
+	dup := f.put(t, "dup", customers.Input{CustomFields: big("a")})
+	tgt := f.put(t, "tgt", customers.Input{CustomFields: big("b")})
+
+	_, err := f.svc.Merge(ctx, f.org, "dup", "tgt", customers.Precondition{})
+	var de *customers.Error
+	if !errorsAs(err, &de) || de.Kind != customers.KindConflict || !strings.Contains(de.Message, "16384 bytes") {
+		t.Fatalf("merge over the customFields limit: %v, want a conflict naming the limit", err)
+	}
+	for _, want := range []*customers.Customer{dup, tgt} {
+		got, err := f.svc.Get(ctx, f.org, want.ID)
+		if err != nil {
+			t.Fatalf("%s after the refused merge: %v", want.ID, err)
+		}
+		if got.Revision != want.Revision || len(got.CustomFields) != len(want.CustomFields) {
+			t.Errorf("%s changed: revision %d → %d, %d → %d custom fields", want.ID, want.Revision, got.Revision, len(want.CustomFields), len(got.CustomFields))
+		}
+	}
+}
