@@ -222,14 +222,32 @@ for step in "$steps"/*; do
     check "the customer is unchanged" "$(command curl -s "$API/customers/ada-1" -H "REB-APIKEY: $KEY" | jq -r .revision)" 1
     ;;
 
+  'List: a bare JSON array, filtered, sorted and trimmed; Pagination-Total counts every match')
+    run "$step"
+    check "status" "$(status)" 200
+    check "Pagination-Total" "$(header Pagination-Total)" 2
+    check "Pagination-Limit (the default)" "$(header Pagination-Limit)" 100
+    check "Pagination-Offset" "$(header Pagination-Offset)" 0
+    check "sorted by lastName, only id and lastName" "$(body | jq -c '[.[] | [.id, .lastName, (keys | join(","))]]')" \
+      "[[\"ada-1\",\"King\",\"id,lastName\"],[\"$created_id\",\"Lovelace\",\"id,lastName\"]]"
+    check_match "Link has first and last" "$(header Link)" 'rel="first".*rel="last"'
+    ;;
+
+  'Search: q matches any part of an id, email, name, organization or phone number')
+    run "$step"
+    check "status" "$(status)" 200
+    check "only the Lovelace still so named" "$(body | jq -c '[.[] | [.id, .email]]')" "[[\"$created_id\",\"ada@example.com\"]]"
+    ;;
+
   'Organizations and API keys')
-    # An aside about another organization: its KEY does not replace the
-    # development key for the sections that follow (which use ada-1).
+    # An aside about another organization: its ACME_KEY leaves KEY, the
+    # development key, to the sections that follow (which use ada-1).
     walk_key=$KEY
-    out=$(eval "$(cat "$step.cmd")" && declare -p ORG KEY RO) || { check "the commands succeed" "failed" "ok"; continue; }
+    out=$(eval "$(cat "$step.cmd")" && declare -p ORG ACME_KEY RO) || { check "the commands succeed" "failed" "ok"; continue; }
     eval "$out"
+    KEY=$ACME_KEY
     check_match "ORG is only the new organization id" "$ORG" '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-    check_match "KEY is only the new secret" "$KEY" '^sk_live_[0-9A-Za-z]{40}$'
+    check_match "ACME_KEY is only the new secret" "$ACME_KEY" '^sk_live_[0-9A-Za-z]{40}$'
     check_match "RO is only the new secret" "$RO" '^sk_live_[0-9A-Za-z]{40}$'
     # "all permissions"
     curl -s -X PUT "$API/organizations/$ORG/customers/acme-1" -H "REB-APIKEY: $KEY" \
