@@ -38,9 +38,10 @@ import (
 const contractDocPath = "../../openapi.yaml"
 
 // transportHeaders are response headers that belong to HTTP itself rather
-// than to the API, so the document need not list them. Content-Type is
-// checked separately: it must be one of the documented media types.
-var transportHeaders = []string{"Content-Length", "Date"}
+// than to the API, so the document need not list them (Connection: close
+// comes from net/http when a handler leaves a large body unread). Content-Type
+// is checked separately: it must be one of the documented media types.
+var transportHeaders = []string{"Connection", "Content-Length", "Date"}
 
 // contract is openapi.yaml loaded once, with a router over its operations.
 type contract struct {

@@ -121,8 +121,9 @@ type req struct {
 	Headers map[string]string // extra headers
 	// InvalidRequest says why the request deliberately breaks openapi.yaml
 	// (bad JSON, unknown fields, an undocumented route, ...). The request is
-	// then checked to break it, instead of to conform; the response is
-	// validated either way.
+	// then not validated against the document, but the response still is;
+	// a marked request that conforms and succeeds fails the test (a stale
+	// mark).
 	InvalidRequest string
 }
 
