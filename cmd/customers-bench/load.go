@@ -41,13 +41,14 @@ func (r result) quantile(q float64) time.Duration {
 // for dur, and returns the measurements of the second part. A failed call
 // counts as an error and its latency is not recorded.
 func drive(ctx context.Context, name string, conc int, warmup, dur time.Duration, fn op) result {
+	var calls atomic.Int64
 	if warmup > 0 {
-		load(ctx, conc, warmup, fn, nil)
+		load(ctx, conc, warmup, fn, &calls, nil)
 	}
 	res := result{name: name, conc: conc}
 	var mu sync.Mutex
 	began := time.Now()
-	load(ctx, conc, dur, fn, func(lat []time.Duration, errs int, firstErr error) {
+	load(ctx, conc, dur, fn, &calls, func(lat []time.Duration, errs int, firstErr error) {
 		mu.Lock()
 		defer mu.Unlock()
 		res.latencies = append(res.latencies, lat...)
@@ -62,9 +63,9 @@ func drive(ctx context.Context, name string, conc int, warmup, dur time.Duration
 	return res
 }
 
-var callCounter atomic.Int64
-
-func load(ctx context.Context, conc int, dur time.Duration, fn op, report func([]time.Duration, int, error)) {
+// load calls fn from conc goroutines until dur has passed; calls numbers
+// the calls, so that inputs differ across warm-up and measurement.
+func load(ctx context.Context, conc int, dur time.Duration, fn op, calls *atomic.Int64, report func([]time.Duration, int, error)) {
 	ctx, cancel := context.WithTimeout(ctx, dur)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -74,7 +75,7 @@ func load(ctx context.Context, conc int, dur time.Duration, fn op, report func([
 			var errs int
 			var firstErr error
 			for ctx.Err() == nil {
-				n := int(callCounter.Add(1))
+				n := int(calls.Add(1))
 				t := time.Now()
 				err := fn(ctx, w, n)
 				if ctx.Err() != nil {
