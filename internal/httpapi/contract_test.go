@@ -420,7 +420,58 @@ func (c *contract) checkResponse(in *openapi3filter.RequestValidationInput, res 
 	if err != nil {
 		problems = append(problems, "response: "+err.Error())
 	}
+	if !hasQueryParameter(in.Request, "fields") {
+		problems = append(problems, c.wholeCustomers(doc, res, body)...)
+	}
 	return problems
+}
+
+// wholeCustomers holds the answers that may be shaped by fields to the whole
+// Customer when the request has no fields, as the Fields parameter says
+// ("a comma list of the fields to return"): the schema ShapedCustomer
+// allows a partial customer, which only a fields parameter asks for.
+func (c *contract) wholeCustomers(doc *openapi3.Response, res *http.Response, body []byte) []string {
+	const shaped = "#/components/schemas/ShapedCustomer"
+	mt := doc.Content.Get(res.Header.Get("Content-Type"))
+	if mt == nil || mt.Schema == nil {
+		return nil
+	}
+	var value any
+	if err := json.Unmarshal(body, &value); err != nil {
+		return nil // reported by the body check
+	}
+	var items []any
+	switch s := mt.Schema; {
+	case s.Ref == shaped:
+		items = []any{value}
+	case s.Value.Items != nil && s.Value.Items.Ref == shaped:
+		items, _ = value.([]any)
+	default:
+		return nil
+	}
+	whole := c.doc.Components.Schemas["Customer"].Value
+	var problems []string
+	for i, item := range items {
+		err := whole.VisitJSON(item, append(formatAssertions(), openapi3.VisitAsResponse(), openapi3.MultiErrors(),
+			openapi3.SetSchemaErrorMessageCustomizer(conciseSchemaError))...)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("customer %d is not a whole Customer, though the request has no fields: %v", i, err))
+		}
+	}
+	return problems
+}
+
+// hasQueryParameter reports whether the request's query names the
+// parameter. Only & separates parameters here, as in the server: the filter
+// language uses ; (which net/url's parser refuses).
+func hasQueryParameter(r *http.Request, name string) bool {
+	for pair := range strings.SplitSeq(r.URL.RawQuery, "&") {
+		key, _, _ := strings.Cut(pair, "=")
+		if k, err := url.QueryUnescape(key); err == nil && k == name {
+			return true
+		}
+	}
+	return false
 }
 
 // formatAssertions are the schema options of every check: JSON Schema
@@ -562,9 +613,16 @@ func TestContractCheckCatches(t *testing.T) {
 			answer: answer{200, okCustomer.headers, example(func(m map[string]any) { m["nickname"] = "x" })}, want: "nickname"},
 		{name: "an undocumented field in a nested object", method: "GET", path: "/customers/c1",
 			answer: answer{200, okCustomer.headers, example(func(m map[string]any) { m["primaryAddress"].(map[string]any)["nickname"] = "x" })}, want: "nickname"},
-		// A GET may answer a partial customer (fields); a PUT may not.
-		{name: "a missing field", method: "PUT", path: "/customers/c1", body: `{}`,
+		// Without fields, a customer is whole.
+		{name: "a missing field", method: "GET", path: "/customers/c1",
 			answer: answer{200, okCustomer.headers, example(func(m map[string]any) { delete(m, "revision") })}, want: "revision"},
+		{name: "a partial customer, asked for", method: "GET", path: "/customers/c1?fields=email",
+			answer: answer{200, okCustomer.headers, `{"id":"c1","email":null}`}},
+		{name: "a partial customer, not asked for", method: "GET", path: "/customers/c1?expand=leadSource",
+			answer: answer{200, okCustomer.headers, `{"id":"c1","email":null,"_embedded":{"leadSource":null}}`}, want: "not a whole Customer"},
+		{name: "a partial customer in a list", method: "GET", path: "/customers",
+			answer: answer{200, map[string]string{"Content-Type": jsonCT, "Pagination-Total": "2", "Pagination-Limit": "100", "Pagination-Offset": "0"},
+				"[" + okCustomer.body + `,{"id":"c2"}]`}, want: "customer 1 is not a whole Customer"},
 		{name: "a field of the wrong type", method: "GET", path: "/customers/c1",
 			answer: answer{200, okCustomer.headers, example(func(m map[string]any) { m["isEddRequired"] = "no" })}, want: "isEddRequired"},
 		{name: "a field breaking its format", method: "GET", path: "/customers/c1",
