@@ -7,12 +7,13 @@ import (
 	"testing"
 )
 
-// insertColumns returns the column list of the INSERT INTO table in query.
-func insertColumns(t *testing.T, query, table string) []string {
+// columnList returns the column list of the statement (INSERT INTO or
+// COPY) on table in query.
+func columnList(t *testing.T, query, verb, table, end string) []string {
 	t.Helper()
-	m := regexp.MustCompile(`(?s)INSERT INTO ` + table + ` \((.*?)\)\s*VALUES`).FindStringSubmatch(query)
+	m := regexp.MustCompile(`(?s)` + verb + ` ` + table + ` \((.*?)\)\s*` + end).FindStringSubmatch(query)
 	if m == nil {
-		t.Fatalf("no INSERT INTO %s column list in:\n%s", table, query)
+		t.Fatalf("no %s %s column list in:\n%s", verb, table, query)
 	}
 	var cols []string
 	for _, c := range strings.Split(m[1], ",") {
@@ -25,20 +26,20 @@ func insertColumns(t *testing.T, query, table string) []string {
 // the insert (a new migration) and not to Seed fails here.
 func TestSeedWritesEveryColumnOfTheInserts(t *testing.T) {
 	for _, tc := range []struct {
-		table string
-		query string
-		seed  []string
-		row   int // values per row
+		table        string
+		insert, copy string
+		row          int // values per row
 	}{
-		{"customers", sqlInsertCustomer, seedCustomerColumns, len(customerCopyValues(&customerRow{}))},
-		{"lead_sources", sqlPutLeadSource, seedLeadSourceColumns, len(leadSourceCopyValues(&leadSourceRow{}))},
+		{"customers", sqlInsertCustomer, sqlCopyCustomers, len(customerCopyValues(&customerRow{}))},
+		{"lead_sources", sqlPutLeadSource, sqlCopyLeadSources, len(leadSourceCopyValues(&leadSourceRow{}))},
 	} {
-		want := insertColumns(t, tc.query, tc.table)
-		if !slices.Equal(tc.seed, want) {
-			t.Errorf("%s: Seed copies\n%v\nthe store inserts\n%v", tc.table, tc.seed, want)
+		want := columnList(t, tc.insert, "INSERT INTO", tc.table, "VALUES")
+		got := columnList(t, tc.copy, "COPY", tc.table, "FROM STDIN")
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: Seed copies\n%v\nthe store inserts\n%v", tc.table, got, want)
 		}
-		if tc.row != len(tc.seed) {
-			t.Errorf("%s: %d values per row for %d columns", tc.table, tc.row, len(tc.seed))
+		if tc.row != len(got) {
+			t.Errorf("%s: %d values per row for %d columns", tc.table, tc.row, len(got))
 		}
 	}
 }
