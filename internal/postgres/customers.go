@@ -183,13 +183,18 @@ func (r *customerRow) toCustomer() (*customers.Customer, error) {
 
 // customerColumns is the select list every customer read uses, over the
 // customers table aliased c.
-const customerColumns = `
+// customerStoredColumns are the stored columns of customers c; has_lead_source
+// comes on top, in whichever way suits the query.
+const customerStoredColumns = `
 c.organization_id, c.id, c.website_id, c.payment_instrument_method, c.payment_instrument_id,
 c.custom_fields, c.primary_address, c.email, c.first_name, c.last_name, c.locale,
 c.is_edd_required, c.created_time, c.updated_time, c.revision,
 c.average_value_currency, c.average_value_amount, c.average_value_amount_usd,
 c.lifetime_revenue_currency, c.lifetime_revenue_amount, c.lifetime_revenue_amount_usd,
-c.payment_count, c.invoice_count, c.last_payment_time, c.tags,
+c.payment_count, c.invoice_count, c.last_payment_time, c.tags`
+
+// customerColumns reads one customer row with has_lead_source.
+const customerColumns = customerStoredColumns + `,
 EXISTS (SELECT 1 FROM lead_sources l
         WHERE l.organization_id = c.organization_id AND l.customer_id = c.id) AS has_lead_source`
 

@@ -66,8 +66,9 @@ func mustSchema(s filter.Schema) *filter.Schema {
 	return schema
 }
 
-// The lead source is joined for leadSource.* filters and sorts; PostgreSQL
-// removes the join when a query does not use it (it is unique per customer).
+// The lead source is joined for leadSource.* filters and sorts and for the
+// page's has_lead_source; PostgreSQL removes the join from counts that do
+// not use it (it is unique per customer).
 const listFrom = `
 FROM customers c
 LEFT JOIN lead_sources l ON l.organization_id = c.organization_id AND l.customer_id = c.id
@@ -102,7 +103,9 @@ func compileList(orgID string, q customers.ListQuery) (*listSQL, error) {
 		out.Count, out.CountArgs = "SELECT count(*)"+listFrom+where.String(), args
 	}
 	n := len(args) + len(compiled.OrderArgs)
-	out.Page = "SELECT " + customerColumns + listFrom + where.String() +
+	// has_lead_source from the join the filters already have: an EXISTS per
+	// row becomes a hashed subplan over every lead source on mid-size tables.
+	out.Page = "SELECT " + customerStoredColumns + ", l.customer_id IS NOT NULL AS has_lead_source" + listFrom + where.String() +
 		" ORDER BY " + compiled.OrderBy +
 		" LIMIT $" + strconv.Itoa(n+1) + " OFFSET $" + strconv.Itoa(n+2)
 	out.PageArgs = append(append(slices.Clip(args), compiled.OrderArgs...), q.Limit, q.Offset)
