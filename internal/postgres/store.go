@@ -9,6 +9,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -23,10 +25,13 @@ type Store struct {
 // New returns a Store over db.
 func New(db *sqlx.DB) *Store { return &Store{db: db} }
 
-// Open connects to the database at url and checks that it answers. The pool
-// is sized for one API node; maxConns <= 0 keeps the default of 20.
-func Open(ctx context.Context, url string, maxConns int) (*sqlx.DB, error) {
-	db, err := sqlx.Open("postgres", url)
+// Open connects to the database at dsn and checks that it answers. The pool
+// is sized for one API node; maxConns <= 0 keeps the default of 20. Each
+// session runs with jit off unless dsn says otherwise: the JIT compiler
+// costs milliseconds on the large counts of collection queries and never
+// pays off on short OLTP statements.
+func Open(ctx context.Context, dsn string, maxConns int) (*sqlx.DB, error) {
+	db, err := sqlx.Open("postgres", withSessionDefaults(dsn))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -43,6 +48,22 @@ func Open(ctx context.Context, url string, maxConns int) (*sqlx.DB, error) {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	return db, nil
+}
+
+// withSessionDefaults adds jit=off to a connection string (URL or key=value
+// form) that does not set jit itself; lib/pq passes it to the server as a
+// run-time parameter of every session.
+func withSessionDefaults(dsn string) string {
+	if strings.Contains(dsn, "jit=") {
+		return dsn
+	}
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set("jit", "off")
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return strings.TrimSpace(dsn + " jit=off")
 }
 
 // Ping reports whether the database answers; readiness checks use it.
