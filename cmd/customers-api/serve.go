@@ -49,11 +49,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 	api := httpapi.NewServer(httpapi.Config{
-		Customers: customers.NewService(store),
-		Access:    accessSvc,
-		Ready:     store.Ping,
-		Logger:    log,
-		PublicURL: cfg.PublicURL,
+		Customers:   customers.NewService(store),
+		Access:      accessSvc,
+		Ready:       store.Ping,
+		Logger:      log,
+		PublicURL:   cfg.PublicURL,
+		CORSOrigins: cfg.CORSOrigins,
 	})
 	srv := newHTTPServer(cfg.Addr, api)
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -33,6 +33,10 @@ type Config struct {
 	// ShutdownTimeout bounds the graceful shutdown (SHUTDOWN_TIMEOUT, a Go
 	// duration, default 15s).
 	ShutdownTimeout time.Duration
+	// CORSOrigins are the browser origins allowed to call the API
+	// (CORS_ALLOWED_ORIGINS, comma-separated, e.g.
+	// https://dashboard.example.com, or * for any); empty: no CORS headers.
+	CORSOrigins []string
 }
 
 // Load reads the configuration through getenv (os.Getenv in production).
@@ -73,6 +77,16 @@ func Load(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("SHUTDOWN_TIMEOUT %q: want a positive duration such as 15s", v)
 		}
 		c.ShutdownTimeout = d
+	}
+	for o := range strings.SplitSeq(getenv("CORS_ALLOWED_ORIGINS"), ",") {
+		if o = strings.TrimSuffix(strings.TrimSpace(o), "/"); o == "" {
+			continue
+		}
+		if u, err := url.Parse(o); o != "*" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") ||
+			u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil) {
+			return c, fmt.Errorf("CORS_ALLOWED_ORIGINS: %q is not an origin such as https://dashboard.example.com (scheme and host only) or *", o)
+		}
+		c.CORSOrigins = append(c.CORSOrigins, o)
 	}
 	return c, nil
 }

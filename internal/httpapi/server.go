@@ -27,6 +27,9 @@ type Config struct {
 	// headers (e.g. https://api.example.com); otherwise each request's own
 	// scheme and Host are used.
 	PublicURL string
+	// CORSOrigins are the browser origins (scheme://host[:port], or "*")
+	// allowed to call the API; none sends no CORS headers at all.
+	CORSOrigins []string
 }
 
 // Server is the HTTP API. It is an http.Handler.
@@ -36,6 +39,7 @@ type Server struct {
 	ready     func(context.Context) error
 	log       *slog.Logger
 	publicURL string
+	cors      []string
 	api       chi.Router
 	handler   http.Handler
 }
@@ -44,12 +48,14 @@ type Server struct {
 func NewServer(cfg Config) *Server {
 	s := &Server{
 		customers: cfg.Customers, access: cfg.Access, ready: cfg.Ready, log: cfg.Logger,
-		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"),
+		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), cors: cfg.CORSOrigins,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	root := chi.NewRouter()
+	// Browsers ask before the key is checked: a preflight carries no key.
+	root.Use(s.allowOrigins)
 	// A trailing slash names the same route; never a redirect (Rebilly's JS
 	// SDK posts to /customers/).
 	root.Use(middleware.StripSlashes)

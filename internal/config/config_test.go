@@ -1,0 +1,47 @@
+package config
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != ".data" || c.DBMaxConns != 20 || c.CORSOrigins != nil {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestLoadCORSOrigins(t *testing.T) {
+	c, err := Load(env(map[string]string{"CORS_ALLOWED_ORIGINS": " https://dash.example.com/ , http://localhost:5173,,*"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"https://dash.example.com", "http://localhost:5173", "*"}
+	if !slices.Equal(c.CORSOrigins, want) {
+		t.Errorf("CORSOrigins = %q, want %q", c.CORSOrigins, want)
+	}
+	for _, bad := range []string{"dash.example.com", "ftp://x.example", "https://x.example/app", "https://x.example?a=1", "https://u@x.example", "https://"} {
+		_, err := Load(env(map[string]string{"CORS_ALLOWED_ORIGINS": bad}))
+		if err == nil || !strings.Contains(err.Error(), "CORS_ALLOWED_ORIGINS") {
+			t.Errorf("CORS_ALLOWED_ORIGINS=%q: %v, want an error naming the variable", bad, err)
+		}
+	}
+}
+
+func TestLoadRejectsBadValues(t *testing.T) {
+	for name, v := range map[string]string{
+		"ADDR": "8080", "PUBLIC_URL": "api.example.com", "LOG_LEVEL": "loud",
+		"DB_MAX_CONNS": "0", "SHUTDOWN_TIMEOUT": "-1s",
+	} {
+		if _, err := Load(env(map[string]string{name: v})); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%q: %v, want an error naming the variable", name, v, err)
+		}
+	}
+}
