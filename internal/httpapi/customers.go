@@ -10,6 +10,10 @@ import (
 )
 
 func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) error {
+	rep, err := requestRepresentation(r)
+	if err != nil {
+		return err
+	}
 	var in customerIn
 	if err := decodeJSON(r, &in); err != nil {
 		return err
@@ -18,21 +22,15 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.writeCustomer(w, r, http.StatusCreated, c)
-	return nil
+	return s.writeCustomer(w, r, http.StatusCreated, c, rep)
 }
 
 func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
-	query, err := queryParams(r)
+	rep, err := requestRepresentation(r)
 	if err != nil {
 		return err
 	}
-	rep, err := parseRepresentation(query)
-	if err != nil {
-		return err
-	}
-	orgID := principal(r.Context()).OrganizationID
-	c, err := s.customers.Get(r.Context(), orgID, pathID(r))
+	c, err := s.customers.Get(r.Context(), principal(r.Context()).OrganizationID, pathID(r))
 	if err != nil {
 		return err
 	}
@@ -41,27 +39,19 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	var ls *customers.LeadSource
-	if rep.expandLeadSource && c.HasLeadSource {
-		found, err := s.customers.LeadSources(r.Context(), orgID, []string{c.ID})
-		if err != nil {
-			return err
-		}
-		ls = found[c.ID]
-	}
-	base := s.baseURL(r)
-	w.Header().Set("ETag", quoteETag(c.Revision))
-	writeJSON(w, http.StatusOK, shape(toCustomerOut(c, base), rep, ls, base))
-	return nil
+	return s.writeCustomer(w, r, http.StatusOK, c, rep)
 }
 
 func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request) error {
-	id := pathID(r)
+	rep, err := requestRepresentation(r)
+	if err != nil {
+		return err
+	}
 	var in customerIn
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	c, created, err := s.customers.Put(r.Context(), principal(r.Context()).OrganizationID, id, in.toInput(), precondition(r))
+	c, created, err := s.customers.Put(r.Context(), principal(r.Context()).OrganizationID, pathID(r), in.toInput(), precondition(r))
 	if err != nil {
 		return err
 	}
@@ -69,8 +59,7 @@ func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request) error {
 	if created {
 		status = http.StatusCreated
 	}
-	s.writeCustomer(w, r, status, c)
-	return nil
+	return s.writeCustomer(w, r, status, c, rep)
 }
 
 // mergeCustomer serves DELETE /customers/{id}?targetCustomerId=T: the path
@@ -85,14 +74,35 @@ func (s *Server) mergeCustomer(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// writeCustomer answers with a customer, its ETag and, on 201, Location.
-func (s *Server) writeCustomer(w http.ResponseWriter, r *http.Request, status int, c *customers.Customer) {
+// requestRepresentation reads the fields and expand parameters, which
+// every customer answer honours (Rebilly's SDK sends expand on writes too).
+// They are checked before any write, so a malformed one changes nothing.
+func requestRepresentation(r *http.Request) (representation, error) {
+	query, err := queryParams(r)
+	if err != nil {
+		return representation{}, err
+	}
+	return parseRepresentation(query)
+}
+
+// writeCustomer answers with a customer shaped by rep, its ETag and, on
+// 201, Location. An expanded lead source is read in one more query.
+func (s *Server) writeCustomer(w http.ResponseWriter, r *http.Request, status int, c *customers.Customer, rep representation) error {
+	var ls *customers.LeadSource
+	if rep.expandLeadSource && c.HasLeadSource {
+		found, err := s.customers.LeadSources(r.Context(), principal(r.Context()).OrganizationID, []string{c.ID})
+		if err != nil {
+			return err
+		}
+		ls = found[c.ID]
+	}
 	base := s.baseURL(r)
 	w.Header().Set("ETag", quoteETag(c.Revision))
 	if status == http.StatusCreated {
 		w.Header().Set("Location", customerURL(base, c.ID))
 	}
-	writeJSON(w, status, toCustomerOut(c, base))
+	writeJSON(w, status, shape(toCustomerOut(c, base), rep, ls, base))
+	return nil
 }
 
 // pathID is the {id} path parameter, percent-decoded exactly once. chi

@@ -1046,3 +1046,52 @@ func TestHTTPConditionalPut(t *testing.T) {
 		}
 	})
 }
+
+// TestWritesHonourExpandAndFields: Rebilly's SDK sends expand on create and
+// update, so every customer answer shapes itself like a GET; a malformed
+// expand is a 400 that writes nothing.
+func TestWritesHonourExpandAndFields(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t)
+	body := map[string]any{"locale": "en-GB", "leadSource": map[string]any{"campaign": "spring"}}
+
+	r := a.do(req{Method: http.MethodPost, Path: "/customers/?expand=leadSource", Body: body})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("POST with expand: %d %s", r.Status, r.Body)
+	}
+	c := r.JSON()
+	emb, _ := c["_embedded"].(map[string]any)
+	ls, _ := emb["leadSource"].(map[string]any)
+	if ls["campaign"] != "spring" {
+		t.Errorf("POST ?expand=leadSource: _embedded = %v, want the inline lead source", c["_embedded"])
+	}
+
+	r = a.do(req{Method: http.MethodPut, Path: "/customers/w-1?expand=leadSource&fields=locale", Body: map[string]any{"locale": "fr-FR"}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("PUT with expand: %d %s", r.Status, r.Body)
+	}
+	got := r.JSON()
+	if len(got) != 3 || got["id"] != "w-1" || got["locale"] != "fr-FR" {
+		t.Errorf("PUT ?fields=locale&expand=leadSource: %v, want id, locale and _embedded only", got)
+	}
+	if emb, ok := got["_embedded"].(map[string]any); !ok || emb["leadSource"] != nil {
+		t.Errorf("PUT ?expand=leadSource without a lead source: _embedded = %v, want {leadSource: null}", got["_embedded"])
+	}
+	if r.Header.Get("ETag") != `"0"` || r.Header.Get("Location") == "" {
+		t.Errorf("a shaped answer keeps its headers: ETag %q, Location %q", r.Header.Get("ETag"), r.Header.Get("Location"))
+	}
+
+	for _, q := range []req{
+		{Method: http.MethodPost, Path: "/customers?expand=nonsense", Body: body, InvalidRequest: "an unknown expand, on purpose"},
+		{Method: http.MethodPut, Path: "/customers/w-2?fields=nope", Body: body},
+	} {
+		r := a.do(q)
+		if r.Status != http.StatusBadRequest {
+			t.Errorf("%s %s: %d, want 400: %s", q.Method, q.Path, r.Status, r.Body)
+		}
+	}
+	list := a.do(req{Method: http.MethodGet, Path: "/customers?limit=0"})
+	if total := list.Header.Get("Pagination-Total"); total != "2" {
+		t.Errorf("after two writes and two refused ones, Pagination-Total = %s, want 2", total)
+	}
+}
