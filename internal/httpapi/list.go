@@ -39,6 +39,9 @@ func parseRepresentation(q url.Values) (representation, error) {
 			return rep, err
 		}
 		for _, f := range fields {
+			if list, ok := listPrefix(reflect.TypeOf(customerOut{}), strings.Split(f.Name, ".")); ok {
+				return rep, &filter.Error{Param: "fields", Offset: f.Offset, Message: fmt.Sprintf("%q reaches inside the list %s; ask for the whole list", f.Name, list)}
+			}
 			if !knownPath(reflect.TypeOf(customerOut{}), strings.Split(f.Name, ".")) {
 				return rep, &filter.Error{Param: "fields", Offset: f.Offset, Message: fmt.Sprintf("unknown field %q", f.Name)}
 			}
@@ -60,6 +63,26 @@ func parseRepresentation(q url.Values) (representation, error) {
 	return rep, nil
 }
 
+// listPrefix returns the leading part of a dotted path that names a list
+// of the wire type t, when the path goes on below it.
+func listPrefix(t reflect.Type, path []string) (string, bool) {
+	for i, name := range path[:len(path)-1] {
+		t = deref(t)
+		if t.Kind() != reflect.Struct {
+			return "", false
+		}
+		ft, ok := knownFields(t)[name]
+		if !ok {
+			return "", false
+		}
+		if deref(ft).Kind() == reflect.Slice {
+			return strings.Join(path[:i+1], "."), true
+		}
+		t = ft
+	}
+	return "", false
+}
+
 // knownPath reports whether a dotted field path names a field of the wire
 // type t (any key below a free-form object such as customFields counts).
 func knownPath(t reflect.Type, path []string) bool {
@@ -71,7 +94,7 @@ func knownPath(t reflect.Type, path []string) bool {
 	case reflect.Map, reflect.Interface:
 		return true
 	case reflect.Slice:
-		return knownPath(t.Elem(), path)
+		return false // inside a list: parseRepresentation says so
 	case reflect.Struct:
 		ft, ok := knownFields(t)[path[0]]
 		return ok && knownPath(ft, path[1:])
@@ -212,6 +235,11 @@ func copyPath(dst, src map[string]any, path []string) {
 	copyPath(next, sub, path[1:])
 }
 
+// lastOffset is the offset of the last page: floor((total-1)/limit)*limit.
+func lastOffset(total int64, limit int) int64 {
+	return max(total-1, 0) / int64(limit) * int64(limit)
+}
+
 // intParam reads a whole-number query parameter: def when absent, at most
 // maxValue (unless maxValue < 0), never negative.
 func intParam(q url.Values, name string, def, maxValue int) (int, error) {
@@ -250,13 +278,14 @@ func (s *Server) linkHeader(r *http.Request, query url.Values, limit, offset int
 	}
 	links := []string{link("first", 0)}
 	if offset > 0 {
-		links = append(links, link("prev", max(int64(offset-limit), 0)))
+		// Past the end, the previous page is the last one.
+		links = append(links, link("prev", min(max(int64(offset-limit), 0), lastOffset(total, limit))))
 	}
 	if int64(offset+limit) < total {
 		links = append(links, link("next", int64(offset+limit)))
 	}
 	if total > 0 {
-		links = append(links, link("last", (total-1)/int64(limit)*int64(limit)))
+		links = append(links, link("last", lastOffset(total, limit)))
 	}
 	return strings.Join(links, ", ")
 }

@@ -770,6 +770,8 @@ func testListPagination(t *testing.T, a *testAPI) {
 			{"primaryAddress.country:GB", 6, 0, 6, 6, "", "", "0"},
 			{"tags:!null", 1, 2, 3, 1, "1", "", "2"},
 			{"revision:0", 5, 5, 16, 5, "0", "10", "15"},
+			// Past the end, prev is the last page, not a page past it too.
+			{"primaryAddress.country:GB", 4, 100, 6, 0, "4", "", "4"},
 		}
 		for _, c := range cases {
 			name := fmt.Sprintf("%s limit %d offset %d", c.filter, c.limit, c.offset)
@@ -1005,6 +1007,7 @@ func testListFieldsExpand(t *testing.T, a *testAPI) {
 		}
 		wantQueryError(t, a, "/customers/c01", "fields=id,bogus", "fields", 3)
 		wantQueryError(t, a, "/customers/c01", "expand=leadSource,bogus", "expand", 11)
+		wantQueryError(t, a, "/customers", "fields=id,primaryAddress.emails.value", "fields", 3)
 	})
 }
 

@@ -333,13 +333,13 @@ func (s *Schema) compileSort(e *emitter, params []string) (string, error) {
 	for _, k := range keys {
 		f, err := s.lookup("sort", k.Field, k.Offset+btoi(k.Descending))
 		if err != nil {
-			return "", err
+			return "", inSortParam(err, k.Param)
 		}
 		if !f.Sortable {
-			return "", errorf("sort", k.Offset, "%s cannot be sorted on", k.Field)
+			return "", inSortParam(errorf("sort", k.Offset+btoi(k.Descending), "%s cannot be sorted on", k.Field), k.Param)
 		}
 		if slices.Contains(seen, k.Field) {
-			return "", errorf("sort", k.Offset, "sorts on %s twice", k.Field)
+			return "", inSortParam(errorf("sort", k.Offset, "sorts on %s twice", k.Field), k.Param)
 		}
 		seen = append(seen, k.Field)
 		expr := f.Expr

@@ -313,23 +313,32 @@ func ParseSort(params []string) ([]SortKey, error) {
 	for i, p := range params {
 		items, err := parseList("sort", p, MaxSortKeys, true)
 		if err != nil {
-			return nil, err
+			return nil, inSortParam(err, i)
 		}
 		for _, it := range items {
 			if len(keys) == MaxSortKeys {
-				return nil, errorf("sort", it.offset, "has more than the %d sort keys allowed", MaxSortKeys)
+				return nil, inSortParam(errorf("sort", it.offset, "has more than the %d sort keys allowed", MaxSortKeys), i)
 			}
 			k := SortKey{Field: it.text, Param: i, Offset: it.offset}
 			if strings.HasPrefix(k.Field, "-") {
 				k.Field, k.Descending = k.Field[1:], true
 			}
 			if err := checkName("sort", k.Field, it.offset+btoi(k.Descending)); err != nil {
-				return nil, err
+				return nil, inSortParam(err, i)
 			}
 			keys = append(keys, k)
 		}
 	}
 	return keys, nil
+}
+
+// inSortParam says which sort parameter an error is in when the parameter
+// was repeated: the offset counts from the start of that one.
+func inSortParam(err error, param int) error {
+	if e, ok := err.(*Error); ok && param > 0 {
+		e.Message += fmt.Sprintf(" (in sort parameter %d)", param+1)
+	}
+	return err
 }
 
 func btoi(b bool) int {
