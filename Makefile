@@ -5,14 +5,15 @@ GO        ?= go
 BIN       := bin/customers-api
 PKGS      := ./...
 
-.PHONY: run test e2e fuzz check build fmt vet lint tools help postgres-check e2e-check
+.PHONY: run test e2e fuzz openapi-lint check build fmt vet lint tools help postgres-check e2e-check
 
 help:
 	@echo "make run    start the API on 127.0.0.1:8080 (local PostgreSQL under .data/ unless DATABASE_URL is set)"
 	@echo "make test   run every test against a throwaway PostgreSQL the tests start themselves"
 	@echo "make e2e    only the end-to-end suites: the README walk-through and Rebilly's JS SDK"
 	@echo "make fuzz   run each fuzz target of the query language for FUZZTIME (default 20s) beyond its seeds"
-	@echo "make check  gofmt check, go vet, staticcheck and the race-enabled tests: the merge gate"
+	@echo "make openapi-lint  lint openapi.yaml with Redocly CLI (zero problems allowed)"
+	@echo "make check  gofmt check, go vet, staticcheck, the OpenAPI lint and the race-enabled tests: the merge gate"
 	@echo "make build  build $(BIN)"
 
 build:
@@ -44,7 +45,12 @@ fuzz:
 	  $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./pkg/filter || exit 1; \
 	done
 
-check: postgres-check
+# openapi.yaml linted by Redocly CLI (pinned in tools/openapi-lint), with
+# zero problems allowed; CI runs it.
+openapi-lint: e2e-check
+	cd tools/openapi-lint && npm ci --no-audit --no-fund && npm run --silent lint
+
+check: postgres-check openapi-lint
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
