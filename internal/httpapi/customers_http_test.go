@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -700,20 +699,11 @@ func TestHTTPConcurrentPutsOfANewID(t *testing.T) {
 	a := newTestAPI(t)
 	const n = 20
 	statuses := make([]int, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			// Every body differs, so every update after the create is a change.
-			r := a.do(req{Method: http.MethodPut, Path: "/customers/race-1", Body: map[string]any{"customFields": map[string]any{"writer": i}}})
-			statuses[i] = r.Status
-		}()
-	}
-	close(start)
-	wg.Wait()
+	race(n, func(i int) {
+		// Every body differs, so every update after the create is a change.
+		r := a.do(req{Method: http.MethodPut, Path: "/customers/race-1", Body: map[string]any{"customFields": map[string]any{"writer": i}}})
+		statuses[i] = r.Status
+	})
 	count := map[int]int{}
 	for _, s := range statuses {
 		count[s]++

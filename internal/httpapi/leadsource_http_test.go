@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -409,22 +408,13 @@ func TestHTTPRacingFirstLeadSourceWrites(t *testing.T) {
 	wantStatus(t, a.do(req{Method: http.MethodPut, Path: "/customers/ls-race", Body: map[string]any{}}), http.StatusCreated)
 	const n = 12
 	statuses := make([]int, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			m := http.MethodPut
-			if i%2 == 1 {
-				m = http.MethodPost
-			}
-			statuses[i] = a.do(req{Method: m, Path: lsPath("", "ls-race"), Body: map[string]any{"campaign": fmt.Sprint("writer-", i)}}).Status
-		}()
-	}
-	close(start)
-	wg.Wait()
+	race(n, func(i int) {
+		m := http.MethodPut
+		if i%2 == 1 {
+			m = http.MethodPost
+		}
+		statuses[i] = a.do(req{Method: m, Path: lsPath("", "ls-race"), Body: map[string]any{"campaign": fmt.Sprint("writer-", i)}}).Status
+	})
 	creator := -1
 	for i, s := range statuses {
 		switch s {

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/billing/customers-api/internal/customers"
@@ -1391,18 +1390,9 @@ func TestListTotalsFollowWrites(t *testing.T) {
 	}
 	const n = 6
 	statuses := make([]int, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			statuses[i] = a.do(req{Method: http.MethodPut, Path: "/customers/race", Body: map[string]any{}}).Status
-		}()
-	}
-	close(start)
-	wg.Wait()
+	race(n, func(i int) {
+		statuses[i] = a.do(req{Method: http.MethodPut, Path: "/customers/race", Body: map[string]any{}}).Status
+	})
 	if created := slices.Index(statuses, http.StatusCreated); created < 0 || slices.Contains(statuses[created+1:], http.StatusCreated) {
 		t.Errorf("racing PUTs answered %v, want exactly one 201", statuses)
 	}

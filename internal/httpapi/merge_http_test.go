@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/billing/customers-api/internal/access"
@@ -206,18 +205,10 @@ func TestHTTPCrossingMerges(t *testing.T) {
 			wantStatus(t, a.do(req{Method: http.MethodPut, Path: "/customers/" + id, Body: map[string]any{"websiteId": id}}), http.StatusCreated)
 		}
 		var statuses [2]int
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i, pair := range [][2]string{{x, y}, {y, x}} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				statuses[i] = a.do(req{Method: http.MethodDelete, Path: mergePath("", pair[0], pair[1])}).Status
-			}()
-		}
-		close(start)
-		wg.Wait()
+		pairs := [2][2]string{{x, y}, {y, x}}
+		race(len(pairs), func(i int) {
+			statuses[i] = a.do(req{Method: http.MethodDelete, Path: mergePath("", pairs[i][0], pairs[i][1])}).Status
+		})
 		if !reflect.DeepEqual(statuses, [2]int{204, 404}) && !reflect.DeepEqual(statuses, [2]int{404, 204}) {
 			t.Fatalf("round %d: statuses %v, want one 204 and one 404", round, statuses)
 		}
@@ -241,22 +232,13 @@ func TestHTTPMergeRacingPuts(t *testing.T) {
 	wantStatus(t, a.do(req{Method: http.MethodPut, Path: "/customers/race-dup", Body: map[string]any{"websiteId": "from-dup"}}), http.StatusCreated)
 	const writers = 20
 	statuses := make([]int, writers+1)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range writers + 1 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			if i == writers {
-				statuses[i] = a.do(req{Method: http.MethodDelete, Path: mergePath("", "race-dup", "race-target")}).Status
-				return
-			}
-			statuses[i] = a.do(req{Method: http.MethodPut, Path: "/customers/race-target", Body: map[string]any{"customFields": map[string]any{"writer": i}}}).Status
-		}()
-	}
-	close(start)
-	wg.Wait()
+	race(writers+1, func(i int) {
+		if i == writers {
+			statuses[i] = a.do(req{Method: http.MethodDelete, Path: mergePath("", "race-dup", "race-target")}).Status
+			return
+		}
+		statuses[i] = a.do(req{Method: http.MethodPut, Path: "/customers/race-target", Body: map[string]any{"customFields": map[string]any{"writer": i}}}).Status
+	})
 	for i, s := range statuses {
 		want := http.StatusOK
 		if i == writers {

@@ -50,6 +50,24 @@ func newFixture(t *testing.T, opts ...customers.Option) *fixture {
 	return &fixture{db: db, store: store, svc: customers.NewService(store, opts...), org: org.ID}
 }
 
+// race calls fn(0) … fn(n-1) each in its own goroutine, released together
+// so that their transactions overlap as much as they can, and returns once
+// all have returned. fn runs off the test goroutine: report with t.Error.
+func race(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			fn(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+}
+
 func fullInput() customers.Input {
 	return customers.Input{
 		WebsiteID:                ptr("web-1"),
@@ -174,26 +192,17 @@ func TestConcurrentPutsOnNewIDCreateOnce(t *testing.T) {
 	ctx := context.Background()
 	const n = 20
 	var createdCount atomic.Int32
-	var wg sync.WaitGroup
 	errs := make(chan error, n)
-	start := make(chan struct{})
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			_, created, err := f.svc.Put(ctx, f.org, "racer", customers.Input{WebsiteID: ptr("w")}, customers.Precondition{})
-			if err != nil {
-				errs <- err
-				return
-			}
-			if created {
-				createdCount.Add(1)
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
+	race(n, func(int) {
+		_, created, err := f.svc.Put(ctx, f.org, "racer", customers.Input{WebsiteID: ptr("w")}, customers.Precondition{})
+		if err != nil {
+			errs <- err
+			return
+		}
+		if created {
+			createdCount.Add(1)
+		}
+	})
 	close(errs)
 	for err := range errs {
 		t.Errorf("concurrent put failed: %v", err)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -206,26 +205,19 @@ func TestCrossingMergesNeverDeadlock(t *testing.T) {
 		f.put(t, a, customers.Input{})
 		f.put(t, b, customers.Input{})
 		var wins, notFound atomic.Int32
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for _, pair := range [][2]string{{a, b}, {b, a}} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				_, err := f.svc.Merge(ctx, f.org, pair[0], pair[1], customers.Precondition{})
-				switch {
-				case err == nil:
-					wins.Add(1)
-				case customers.IsNotFound(err):
-					notFound.Add(1)
-				default:
-					t.Errorf("round %d: merge %s→%s: %v", round, pair[0], pair[1], err)
-				}
-			}()
-		}
-		close(start)
-		wg.Wait()
+		pairs := [2][2]string{{a, b}, {b, a}}
+		race(len(pairs), func(i int) {
+			pair := pairs[i]
+			_, err := f.svc.Merge(ctx, f.org, pair[0], pair[1], customers.Precondition{})
+			switch {
+			case err == nil:
+				wins.Add(1)
+			case customers.IsNotFound(err):
+				notFound.Add(1)
+			default:
+				t.Errorf("round %d: merge %s→%s: %v", round, pair[0], pair[1], err)
+			}
+		})
 		if wins.Load() != 1 || notFound.Load() != 1 {
 			t.Fatalf("round %d: %d merges won and %d got not-found, want 1 and 1", round, wins.Load(), notFound.Load())
 		}
@@ -248,29 +240,19 @@ func TestMergeRacingPutsOnTarget(t *testing.T) {
 	f.put(t, "survivor", customers.Input{})
 	f.put(t, "dupe", customers.Input{CustomFields: map[string]any{"from-dupe": "yes"}})
 	const writers = 20
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := 0; i < writers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			in := customers.Input{CustomFields: map[string]any{"writer": json.Number(fmt.Sprint(i))}}
-			if _, _, err := f.svc.Put(ctx, f.org, "survivor", in, customers.Precondition{}); err != nil {
-				t.Errorf("put %d: %v", i, err)
+	// Calls 0 … writers-1 are the PUTs, the last one the merge.
+	race(writers+1, func(i int) {
+		if i == writers {
+			if _, err := f.svc.Merge(ctx, f.org, "dupe", "survivor", customers.Precondition{}); err != nil {
+				t.Errorf("merge: %v", err)
 			}
-		}()
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		<-start
-		if _, err := f.svc.Merge(ctx, f.org, "dupe", "survivor", customers.Precondition{}); err != nil {
-			t.Errorf("merge: %v", err)
+			return
 		}
-	}()
-	close(start)
-	wg.Wait()
+		in := customers.Input{CustomFields: map[string]any{"writer": json.Number(fmt.Sprint(i))}}
+		if _, _, err := f.svc.Put(ctx, f.org, "survivor", in, customers.Precondition{}); err != nil {
+			t.Errorf("put %d: %v", i, err)
+		}
+	})
 	got, err := f.svc.Get(ctx, f.org, "survivor")
 	if err != nil {
 		t.Fatal(err)
@@ -380,26 +362,17 @@ func TestRacingFirstLeadSourceWrites(t *testing.T) {
 	const n = 10
 	var createdCount atomic.Int32
 	var creator atomic.Value
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			campaign := fmt.Sprint("c", i)
-			_, created, err := f.svc.PutLeadSource(ctx, f.org, "c", customers.LeadSourceData{Campaign: &campaign}, customers.Precondition{})
-			if err != nil {
-				t.Errorf("write %d: %v", i, err)
-			}
-			if created {
-				createdCount.Add(1)
-				creator.Store(campaign)
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
+	race(n, func(i int) {
+		campaign := fmt.Sprint("c", i)
+		_, created, err := f.svc.PutLeadSource(ctx, f.org, "c", customers.LeadSourceData{Campaign: &campaign}, customers.Precondition{})
+		if err != nil {
+			t.Errorf("write %d: %v", i, err)
+		}
+		if created {
+			createdCount.Add(1)
+			creator.Store(campaign)
+		}
+	})
 	if createdCount.Load() != 1 {
 		t.Fatalf("%d writes created the lead source, want 1", createdCount.Load())
 	}
