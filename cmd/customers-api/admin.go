@@ -26,8 +26,12 @@ func migrate(ctx context.Context, getenv func(string) string, stderr io.Writer) 
 	return d.close()
 }
 
-// withAccess opens the database and runs fn with the access service.
-func withAccess(ctx context.Context, getenv func(string) string, stderr io.Writer, fn func(*access.Service) error) error {
+// withDatabase loads the config, opens the database (starting the local
+// cluster when DATABASE_URL is unset, migrating either way) and runs fn with
+// it, then closes it, stopping a cluster it started, whether or not fn
+// failed. It returns fn's error joined with the close's; when the config or
+// the database fails, fn does not run.
+func withDatabase(ctx context.Context, getenv func(string) string, stderr io.Writer, fn func(*database) error) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
@@ -38,8 +42,15 @@ func withAccess(ctx context.Context, getenv func(string) string, stderr io.Write
 	if err != nil {
 		return err
 	}
-	err = fn(access.NewService(postgres.New(d.db)))
+	err = fn(d)
 	return errors.Join(err, d.close())
+}
+
+// withAccess opens the database and runs fn with the access service.
+func withAccess(ctx context.Context, getenv func(string) string, stderr io.Writer, fn func(*access.Service) error) error {
+	return withDatabase(ctx, getenv, stderr, func(d *database) error {
+		return fn(access.NewService(postgres.New(d.db)))
+	})
 }
 
 func orgs(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

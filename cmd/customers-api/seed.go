@@ -7,13 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/billing/customers-api/internal/config"
 	"github.com/billing/customers-api/internal/customers"
 	"github.com/billing/customers-api/internal/postgres"
 )
@@ -42,20 +40,13 @@ func seed(ctx context.Context, args []string, getenv func(string) string, stdout
 	if *org == "" || *rows < 0 || fs.NArg() > 0 {
 		return errors.New(seedUsage)
 	}
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		return err
-	}
-	cfg.LogLevel = slog.LevelWarn
-	d, err := openDatabase(ctx, cfg, newLogger(cfg, stderr))
-	if err != nil {
-		return err
-	}
-	err = seedCustomers(ctx, postgres.New(d.db), *org, *rows, *seedValue, *rebuild, stderr)
-	if err == nil {
+	return withDatabase(ctx, getenv, stderr, func(d *database) error {
+		if err := seedCustomers(ctx, postgres.New(d.db), *org, *rows, *seedValue, *rebuild, stderr); err != nil {
+			return err
+		}
 		fmt.Fprintln(stdout, *rows)
-	}
-	return errors.Join(err, d.close())
+		return nil
+	})
 }
 
 func seedCustomers(ctx context.Context, store *postgres.Store, orgID string, rows int, seedValue uint64, rebuild bool, stderr io.Writer) error {
