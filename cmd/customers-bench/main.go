@@ -13,7 +13,9 @@
 // a pool opened like the server's, and prints the API's rate as a share of
 // it. Last, it holds -rss-c connections busy and reads the server's resident
 // memory from /proc, and prints EXPLAIN (ANALYZE, BUFFERS) of the default
-// list page, an email filter and a q search. Everything it started is
+// list page, an email filter and a q search. With -cpuprofile it also
+// profiles the default list page served by the same handler in this
+// process. Everything it started is
 // stopped when it ends, however it ends.
 package main
 
@@ -52,6 +54,7 @@ type options struct {
 	timeout  time.Duration
 	explain  bool
 	maxConns int
+	cpuProf  string
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -67,6 +70,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 45*time.Minute, "bound on the whole run, seeding included")
 	fs.BoolVar(&o.explain, "explain", true, "print EXPLAIN (ANALYZE, BUFFERS) of the list, email filter and q queries")
 	fs.IntVar(&o.maxConns, "db-max-conns", 20, "the server's and the SQL baseline's pool size (DB_MAX_CONNS)")
+	fs.StringVar(&o.cpuProf, "cpuprofile", "", "also write a CPU profile of the default list page, served in-process by the same handler, to this file")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

@@ -44,9 +44,11 @@ func measure(ctx context.Context, e *env, o options, stdout io.Writer, logf func
 	if len(ids) == 0 {
 		return fmt.Errorf("no customers were seeded")
 	}
+	// From the other end of the md5 order than ids, so that the PUT
+	// scenario (which rewrites ids' emails) leaves these emails in place.
 	var emails []string
 	if err := e.db.SelectContext(ctx, &emails,
-		`SELECT email FROM customers WHERE organization_id = $1 AND email IS NOT NULL ORDER BY md5(id) LIMIT 1000`, e.orgID); err != nil {
+		`SELECT email FROM customers WHERE organization_id = $1 AND email IS NOT NULL ORDER BY md5(id) DESC LIMIT 1000`, e.orgID); err != nil {
 		return fmt.Errorf("sample emails: %w", err)
 	}
 	if len(emails) == 0 {
@@ -75,6 +77,10 @@ func measure(ctx context.Context, e *env, o options, stdout io.Writer, logf func
 	}
 	listAPI := func(ctx context.Context, w, n int) error {
 		return c.do(ctx, http.MethodGet, "/customers", "", http.StatusOK)
+	}
+	listSQL := func(ctx context.Context, w, n int) error {
+		_, err := e.store.ListCustomers(ctx, e.orgID, customers.ListQuery{Limit: 100})
+		return err
 	}
 	filterAPI := func(ctx context.Context, w, n int) error {
 		return c.do(ctx, http.MethodGet, filterPath, "", http.StatusOK)
@@ -120,6 +126,11 @@ func measure(ctx context.Context, e *env, o options, stdout io.Writer, logf func
 		logf("%s: 1 client for %s", sc.name, o.dur/2)
 		rows = append(rows, pair{api: drive(ctx, sc.name+" (API, 1 client)", 1, o.warmup/2, o.dur/2, sc.fn)})
 	}
+	// The store's share of the default page's latency: the same call the
+	// handler makes (page, counters, decoding), without HTTP, authentication
+	// and JSON.
+	logf("list, default page (store SQL): 1 client for %s", o.dur/2)
+	rows = append(rows, pair{api: drive(ctx, "list, default page (store SQL, 1 client)", 1, o.warmup/2, o.dur/2, listSQL)})
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -142,6 +153,11 @@ func measure(ctx context.Context, e *env, o options, stdout io.Writer, logf func
 			if r.firstErr != nil {
 				fmt.Fprintf(stdout, "first error of %q (%d errors): %v\n", r.name, r.errors, r.firstErr)
 			}
+		}
+	}
+	if o.cpuProf != "" {
+		if err := profileList(ctx, e, o, o.cpuProf, stdout, logf); err != nil {
+			return err
 		}
 	}
 	if o.explain {
@@ -185,6 +201,7 @@ func printReport(w io.Writer, e *env, o options, rows []pair, mix result, idle, 
 	fmt.Fprintf(w, "\nserver memory: idle after start VmRSS %s; with %d connections: VmRSS peak sampled %s, VmHWM %s, VmRSS after %s\n",
 		mb(idle.rss), o.rssConc, mb(sampled), mb(after.hwm), mb(after.rss))
 	fmt.Fprintln(w, "(store SQL: the store method the handler calls, same SQL, sqlx + lib/pq, a pool opened like the server's; no HTTP, no authentication)")
+	fmt.Fprintf(w, "jit of the SQL baseline's sessions (postgres.Open, as the server's): %s\n", e.poolJIT)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
@@ -336,7 +353,9 @@ func customerBody(n int) string {
 // connection as notices, so the plans are of the very SQL the server sends.
 func explain(ctx context.Context, e *env, email string, w io.Writer) error {
 	var notices []string
-	base, err := pq.NewConnector(e.dbURL)
+	// jit=off as postgres.Open sets it for the server's and the baseline's
+	// sessions, so that the plans are the ones they get.
+	base, err := pq.NewConnector(withJITOff(e.dbURL))
 	if err != nil {
 		return err
 	}
@@ -357,6 +376,11 @@ func explain(ctx context.Context, e *env, email string, w io.Writer) error {
 			return fmt.Errorf("explain: %s: %w", stmt, err)
 		}
 	}
+	var jit string
+	if err := db.GetContext(ctx, &jit, "SHOW jit"); err != nil {
+		return fmt.Errorf("explain: SHOW jit: %w", err)
+	}
+	fmt.Fprintf(w, "\nplans from one session with jit = %s\n", jit)
 	store := postgres.New(db)
 	cases := []struct {
 		title string
@@ -367,7 +391,7 @@ func explain(ctx context.Context, e *env, email string, w io.Writer) error {
 		{"GET /customers?q=" + benchQ, customers.ListQuery{Q: benchQ, Limit: 100}},
 		{"GET /customers?" + strings.TrimPrefix(benchFilterPathForTitle(), "?"), customers.ListQuery{Filter: benchFilter, Sort: []string{benchSort}, Limit: benchLimit, Offset: benchOffset}},
 	}
-	for _, c := range cases {
+	for i, c := range cases {
 		// Once to warm the cache as the benchmark did, once to show.
 		if _, err := store.ListCustomers(ctx, e.orgID, c.q); err != nil {
 			return fmt.Errorf("explain %s: %w", c.title, err)
@@ -377,12 +401,64 @@ func explain(ctx context.Context, e *env, email string, w io.Writer) error {
 			return fmt.Errorf("explain %s: %w", c.title, err)
 		}
 		fmt.Fprintf(w, "\n=== %s\n", c.title)
-		for _, n := range notices {
+		shown := notices
+		for _, n := range shown {
 			fmt.Fprintln(w, strings.TrimSpace(n))
 			fmt.Fprintln(w)
 		}
+		if i == 0 && len(shown) > 0 {
+			// auto_explain does not log planning time; the page's own
+			// statement, explained with the handler's arguments, does.
+			if err := planningTime(ctx, db, shown[0], []any{e.orgID, c.q.Limit, c.q.Offset}, w); err != nil {
+				fmt.Fprintf(w, "(planning time not measured: %v)\n", err)
+			}
+		}
 	}
 	return nil
+}
+
+// planningTime runs EXPLAIN (ANALYZE, SUMMARY) of the statement whose
+// auto_explain notice is notice, five times, and prints the last one's
+// planning and execution times.
+func planningTime(ctx context.Context, db *sqlx.DB, notice string, args []any, w io.Writer) error {
+	_, text, ok := strings.Cut(notice, "Query Text: ")
+	if !ok {
+		return fmt.Errorf("no query text in the notice")
+	}
+	end := strings.Index(text, "\nLimit  (")
+	if end < 0 {
+		return fmt.Errorf("no Limit node after the query text")
+	}
+	text = text[:end]
+	var lines []string
+	for range 5 {
+		lines = lines[:0]
+		if err := db.SelectContext(ctx, &lines, "EXPLAIN (ANALYZE, SUMMARY, TIMING OFF) "+text, args...); err != nil {
+			return err
+		}
+	}
+	for _, l := range lines {
+		if strings.HasPrefix(l, "Planning Time") || strings.HasPrefix(l, "Execution Time") {
+			fmt.Fprintf(w, "%s (EXPLAIN ANALYZE of the same statement, timing off)\n", l)
+		}
+	}
+	return nil
+}
+
+// withJITOff adds jit=off to a connection URL that does not set jit, the
+// way postgres.Open does for every pool it opens.
+func withJITOff(dsn string) string {
+	if strings.Contains(dsn, "jit=") {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return strings.TrimSpace(dsn + " jit=off")
+	}
+	q := u.Query()
+	q.Set("jit", "off")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 func benchFilterPathForTitle() string {

@@ -34,6 +34,7 @@ type env struct {
 	logPath string // the server's stderr
 	workDir string
 	pgVer   string
+	poolJIT string // SHOW jit on the baseline pool
 }
 
 func setUp(ctx context.Context, o options, logf func(string, ...any)) (_ *env, err error) {
@@ -94,6 +95,9 @@ func setUp(ctx context.Context, o options, logf func(string, ...any)) (_ *env, e
 	}
 	logf("seeded %d customers in %s, vacuum analyze %s", o.rows, seedTook.Round(time.Second), time.Since(vacBegan).Round(time.Second))
 	if err := e.db.GetContext(ctx, &e.pgVer, "SHOW server_version"); err != nil {
+		return nil, err
+	}
+	if err := e.db.GetContext(ctx, &e.poolJIT, "SHOW jit"); err != nil {
 		return nil, err
 	}
 
