@@ -76,6 +76,7 @@ func TestHTTPPermissions(t *testing.T) {
 	}{
 		{"read-only key GETs", req{Method: http.MethodGet, Path: "/customers/perm-1", Key: readOnly}, http.StatusOK},
 		{"read-only key GETs under the organization", req{Method: http.MethodGet, Path: org + "/customers/perm-1", Key: readOnly}, http.StatusOK},
+		{"the organization's UUID in upper case is the same organization", req{Method: http.MethodGet, Path: "/organizations/" + strings.ToUpper(a.orgID) + "/customers/perm-1", Key: readOnly}, http.StatusOK},
 		{"read-only key POSTs", req{Method: http.MethodPost, Path: "/customers", Key: readOnly, Body: map[string]any{}}, http.StatusForbidden},
 		{"read-only key PUTs an existing id", req{Method: http.MethodPut, Path: "/customers/perm-1", Key: readOnly, Body: map[string]any{"websiteId": "after"}}, http.StatusForbidden},
 		{"read-only key PUTs a new id", req{Method: http.MethodPut, Path: "/customers/perm-new", Key: readOnly, Body: map[string]any{}}, http.StatusForbidden},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"runtime/debug"
 	"time"
 
@@ -142,10 +143,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 }
 
 // pathOrganization answers 403 when the organization in the path is not the
-// API key's own.
+// API key's own. Organization ids are UUIDs, whose hex digits have no case.
 func (s *Server) pathOrganization(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if org := chi.URLParam(r, "organizationId"); org != principal(r.Context()).OrganizationID {
+		if org := chi.URLParam(r, "organizationId"); !strings.EqualFold(org, principal(r.Context()).OrganizationID) {
 			writeError(w, r, s.log, newError(kindForbidden, fmt.Sprintf("The API key does not belong to organization %q.", org)))
 			return
 		}
