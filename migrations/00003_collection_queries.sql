@@ -43,9 +43,11 @@ ALTER TABLE customers
     ADD COLUMN search_text text NOT NULL
         GENERATED ALWAYS AS (customer_search_text(id, first_name, last_name, primary_address)) STORED;
 
--- The unfiltered total is the sum of a few counter rows per organization:
--- inserts and deletes add to a random slot, so concurrent writers rarely
--- wait on the same row.
+-- The unfiltered total is the sum of a few counter rows per organization,
+-- kept by the database itself: statement-level triggers add each
+-- statement's inserted and deleted rows (INSERT, COPY, DELETE alike, from
+-- the service, the seeder or a hand-run statement) to a random slot, so
+-- concurrent writers rarely wait on the same row and no writer can forget.
 CREATE TABLE customer_counts (
     organization_id uuid     NOT NULL REFERENCES organizations (id),
     slot            smallint NOT NULL,
@@ -54,6 +56,29 @@ CREATE TABLE customer_counts (
 );
 INSERT INTO customer_counts (organization_id, slot, n)
 SELECT organization_id, 0, count(*) FROM customers GROUP BY organization_id;
+
+-- +goose StatementBegin
+CREATE FUNCTION count_inserted_customers() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO customer_counts (organization_id, slot, n)
+    SELECT organization_id, floor(random() * 8)::smallint, count(*) FROM inserted GROUP BY organization_id
+    ON CONFLICT (organization_id, slot) DO UPDATE SET n = customer_counts.n + EXCLUDED.n;
+    RETURN NULL;
+END $$;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE FUNCTION count_deleted_customers() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO customer_counts (organization_id, slot, n)
+    SELECT organization_id, floor(random() * 8)::smallint, -count(*) FROM deleted GROUP BY organization_id
+    ON CONFLICT (organization_id, slot) DO UPDATE SET n = customer_counts.n + EXCLUDED.n;
+    RETURN NULL;
+END $$;
+-- +goose StatementEnd
+CREATE TRIGGER customers_count_inserts AFTER INSERT ON customers
+    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION count_inserted_customers();
+CREATE TRIGGER customers_count_deletes AFTER DELETE ON customers
+    REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION count_deleted_customers();
 
 CREATE INDEX customers_created_time_idx ON customers (organization_id, created_time, id);
 CREATE INDEX customers_updated_time_idx ON customers (organization_id, updated_time, id);
@@ -75,6 +100,10 @@ CREATE INDEX lead_sources_campaign_idx ON lead_sources (organization_id, lower(c
 CREATE INDEX lead_sources_source_idx ON lead_sources (organization_id, lower(source));
 
 -- +goose Down
+DROP TRIGGER customers_count_deletes ON customers;
+DROP TRIGGER customers_count_inserts ON customers;
+DROP FUNCTION count_deleted_customers();
+DROP FUNCTION count_inserted_customers();
 DROP TABLE customer_counts;
 DROP INDEX customers_created_time_idx, customers_updated_time_idx, customers_revision_idx,
     customers_email_idx, customers_first_name_idx, customers_last_name_idx, customers_website_id_idx,

@@ -3,41 +3,42 @@ package postgres_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 
+	"github.com/billing/customers-api/internal/access"
 	"github.com/billing/customers-api/internal/customers"
 )
 
 // TestUnfilteredTotalStaysExact checks the per-organization counters that
-// serve the unfiltered Pagination-Total: after concurrent creates, upserts
-// and merges (each in its own transaction), the total equals the rows.
+// serve the unfiltered Pagination-Total: after concurrent creates, upserts,
+// merges and hand-run SQL, the total equals the rows, and another
+// organization's writes in the same database do not count.
 func TestUnfilteredTotalStaysExact(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	other := newFixture(t) // another database: its writes must not count here
 	ctx := context.Background()
+	other, err := access.NewService(f.store).CreateOrganization(ctx, "other")
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	const writers, each = 8, 15
-	var wg sync.WaitGroup
 	errs := make(chan error, writers*each*2)
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range each {
-				if _, err := f.svc.Create(ctx, f.org, customers.Input{}); err != nil {
-					errs <- err
-				}
-				// Several writers upsert the same ids: only the first counts.
-				id := fmt.Sprintf("shared-%d", i)
-				if _, _, err := f.svc.Put(ctx, f.org, id, customers.Input{Locale: ptr(fmt.Sprintf("en-%d", w))}, customers.Precondition{}); err != nil {
-					errs <- err
-				}
+	race(writers, func(w int) {
+		for i := range each {
+			if _, err := f.svc.Create(ctx, f.org, customers.Input{}); err != nil {
+				errs <- err
 			}
-		}()
-	}
-	wg.Wait()
+			// Several writers upsert the same ids: only the first counts.
+			id := fmt.Sprintf("shared-%d", i)
+			if _, _, err := f.svc.Put(ctx, f.org, id, customers.Input{Locale: ptr(fmt.Sprintf("en-%d", w))}, customers.Precondition{}); err != nil {
+				errs <- err
+			}
+			if _, _, err := f.svc.Put(ctx, other.ID, id, customers.Input{}, customers.Precondition{}); err != nil {
+				errs <- err
+			}
+		}
+	})
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
@@ -47,9 +48,17 @@ func TestUnfilteredTotalStaysExact(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	other.put(t, "elsewhere", customers.Input{})
+	// Statements the service never runs count too: the database keeps the
+	// counters, whoever writes.
+	if _, err := f.db.Exec(`INSERT INTO customers (organization_id, id, created_time, updated_time)
+		SELECT $1, 'sql-' || g, now(), now() FROM generate_series(1, 4) AS g`, f.org); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.Exec(`DELETE FROM customers WHERE organization_id = $1 AND id IN ('sql-1', 'sql-2')`, f.org); err != nil {
+		t.Fatal(err)
+	}
 
-	want := writers*each + each - 5
+	want := writers*each + each - 5 + 2
 	var rows int
 	if err := f.db.Get(&rows, `SELECT count(*) FROM customers WHERE organization_id = $1`, f.org); err != nil {
 		t.Fatal(err)
@@ -63,6 +72,9 @@ func TestUnfilteredTotalStaysExact(t *testing.T) {
 	}
 	if page.Total != int64(want) {
 		t.Errorf("unfiltered total = %d, want %d (the rows)", page.Total, want)
+	}
+	if otherPage, err := f.svc.List(ctx, other.ID, customers.ListQuery{}); err != nil || otherPage.Total != each {
+		t.Errorf("the other organization's total = %v (%v), want %d", otherPage, err, each)
 	}
 	filtered, err := f.svc.List(ctx, f.org, customers.ListQuery{Filter: "revision:0..", Limit: 1000})
 	if err != nil {

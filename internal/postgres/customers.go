@@ -299,11 +299,6 @@ func (t *customerTx) InsertCustomer(ctx context.Context, c *customers.Customer) 
 	if err != nil {
 		return false, fmt.Errorf("insert customer: %w", err)
 	}
-	if n == 1 {
-		if err := addToCount(ctx, t.tx, t.orgID, 1); err != nil {
-			return false, err
-		}
-	}
 	return n == 1, nil
 }
 
@@ -347,10 +342,12 @@ func (t *customerTx) DeleteCustomer(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("delete customer: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("delete customer %q: %d rows, %v", id, n, err)
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("delete customer %q: %w", id, err)
+	} else if n != 1 {
+		return fmt.Errorf("delete customer %q: %d rows deleted, want 1", id, n)
 	}
-	return addToCount(ctx, t.tx, t.orgID, -1)
+	return nil
 }
 
 // The snapshot is the duplicate's stored row and lead source as the
