@@ -18,6 +18,16 @@ CREATE INDEX customers_address_postal_code_idx ON customers (organization_id, lo
 CREATE INDEX customers_address_dob_idx ON customers (organization_id, lower(primary_address->>'dob'), id);
 CREATE INDEX customers_address_hash_idx ON customers (organization_id, lower(primary_address->>'hash'), id);
 
+-- Nulls sort last in both directions, so a descending sort on a nullable
+-- column cannot read the ascending index backwards (that gives nulls
+-- first). The commonly sorted nullable fields get a descending index too;
+-- a descending sort on the others sorts the matching rows.
+CREATE INDEX customers_email_desc_idx ON customers (organization_id, lower(email) DESC NULLS LAST, id DESC);
+CREATE INDEX customers_first_name_desc_idx ON customers (organization_id, lower(first_name) DESC NULLS LAST, id DESC);
+CREATE INDEX customers_last_name_desc_idx ON customers (organization_id, lower(last_name) DESC NULLS LAST, id DESC);
+CREATE INDEX customers_website_id_desc_idx ON customers (organization_id, website_id DESC NULLS LAST, id DESC);
+CREATE INDEX customers_last_payment_time_desc_idx ON customers (organization_id, last_payment_time DESC NULLS LAST, id DESC);
+
 -- Lead-source fields are filtered through the join on the lead source's
 -- primary key; these serve filters that start from the lead source.
 CREATE INDEX lead_sources_medium_idx ON lead_sources (organization_id, lower(medium));
@@ -31,6 +41,8 @@ CREATE INDEX lead_sources_path_idx ON lead_sources (organization_id, lower(path)
 CREATE INDEX lead_sources_referrer_idx ON lead_sources (organization_id, lower(referrer));
 
 -- +goose Down
+DROP INDEX customers_email_desc_idx, customers_first_name_desc_idx, customers_last_name_desc_idx,
+    customers_website_id_desc_idx, customers_last_payment_time_desc_idx;
 DROP INDEX customers_is_edd_required_idx, customers_payment_method_idx,
     customers_address_first_name_idx, customers_address_last_name_idx,
     customers_address_organization_idx, customers_address_job_title_idx,

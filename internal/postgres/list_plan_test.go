@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -9,6 +10,10 @@ import (
 	"github.com/billing/customers-api/internal/pgtest"
 	"github.com/google/uuid"
 )
+
+// descendingIndexed are the nullable sortable fields with a descending
+// index of their own (migration 00004).
+var descendingIndexed = []string{"email", "firstName", "lastName", "websiteId", "lastPaymentTime"}
 
 // planRows is how many customers the plan test's organization has: enough
 // for the planner to prefer a selective index over a scan.
@@ -45,8 +50,8 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 	}{
 		{"default page", customers.ListQuery{Limit: 100}, false, "customers_created_time_idx"},
 		{"sorted by email", customers.ListQuery{Sort: []string{"email"}, Limit: 100}, false, "customers_email_idx"},
-		{"email filter", customers.ListQuery{Filter: "email:ada@example.com", Limit: 100}, false, "customers_email_idx"},
-		{"email filter count", customers.ListQuery{Filter: "email:ada@example.com", Limit: 100}, true, "customers_email_idx"},
+		{"email filter", customers.ListQuery{Filter: "email:ada@example.com", Limit: 100}, false, "customers_email_"},
+		{"email filter count", customers.ListQuery{Filter: "email:ada@example.com", Limit: 100}, true, "customers_email_"},
 		{"country filter", customers.ListQuery{Filter: "primaryAddress.country:GB", Limit: 20}, true, "customers_country_idx"},
 		{"tag filter", customers.ListQuery{Filter: "tags:vip", Limit: 20}, true, "customers_arrays_idx"},
 		{"email entry filter", customers.ListQuery{Filter: "primaryAddress.emails:ada@example.com", Limit: 20}, true, "customers_arrays_idx"},
@@ -65,6 +70,17 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 			count bool
 			index string
 		}{"sorted by " + f.Name, customers.ListQuery{Sort: []string{f.Name}, Limit: 20}, false, "Index Scan"})
+		// Descending: NOT NULL fields read their index backwards; nullable
+		// ones (nulls last both ways) only where migration 00004 gave them a
+		// descending index.
+		if f.NotNull || slices.Contains(descendingIndexed, f.Name) {
+			cases = append(cases, struct {
+				name  string
+				q     customers.ListQuery
+				count bool
+				index string
+			}{"sorted by -" + f.Name, customers.ListQuery{Sort: []string{"-" + f.Name}, Limit: 20}, false, "Index Scan"})
+		}
 	}
 	for _, c := range cases {
 		sql, err := compileList(org, c.q)
