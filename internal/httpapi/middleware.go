@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/billing/customers-api/internal/access"
