@@ -86,7 +86,8 @@ func Load(getenv func(string) string) (Config, error) {
 			u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil) {
 			return c, fmt.Errorf("CORS_ALLOWED_ORIGINS: %q is not an origin such as https://dashboard.example.com (scheme and host only) or *", o)
 		}
-		c.CORSOrigins = append(c.CORSOrigins, o)
+		// Browsers send scheme and host in lower case.
+		c.CORSOrigins = append(c.CORSOrigins, strings.ToLower(o))
 	}
 	return c, nil
 }

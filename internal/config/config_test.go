@@ -19,7 +19,7 @@ func TestLoadDefaults(t *testing.T) {
 }
 
 func TestLoadCORSOrigins(t *testing.T) {
-	c, err := Load(env(map[string]string{"CORS_ALLOWED_ORIGINS": " https://dash.example.com/ , http://localhost:5173,,*"}))
+	c, err := Load(env(map[string]string{"CORS_ALLOWED_ORIGINS": " https://Dash.Example.com/ , http://localhost:5173,,*"}))
 	if err != nil {
 		t.Fatal(err)
 	}

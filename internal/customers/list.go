@@ -33,8 +33,11 @@ const MaxLimit = 1000
 // outside their ranges are KindInvalid; an invalid Filter or Sort is the
 // store's query error (a *filter.Error in its chain), passed through as is.
 func (s *Service) List(ctx context.Context, orgID string, q ListQuery) (*Page, error) {
-	if q.Limit < 0 || q.Limit > MaxLimit || q.Offset < 0 {
+	if q.Limit < 0 || q.Limit > MaxLimit {
 		return nil, invalid(FieldError{Field: "limit", Message: fmt.Sprintf("must be from 0 to %d", MaxLimit)})
+	}
+	if q.Offset < 0 {
+		return nil, invalid(FieldError{Field: "offset", Message: "must be at least 0"})
 	}
 	p, err := s.store.ListCustomers(ctx, orgID, q)
 	if err != nil {

@@ -65,8 +65,15 @@ func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request) error {
 // mergeCustomer serves DELETE /customers/{id}?targetCustomerId=T: the path
 // customer is merged into T and disappears.
 func (s *Server) mergeCustomer(w http.ResponseWriter, r *http.Request) error {
-	target := r.URL.Query().Get("targetCustomerId")
-	_, err := s.customers.Merge(r.Context(), principal(r.Context()).OrganizationID, pathID(r), target, precondition(r))
+	query, err := queryParams(r)
+	if err != nil {
+		return err
+	}
+	if err := once(query, "targetCustomerId"); err != nil {
+		return err
+	}
+	target := query.Get("targetCustomerId")
+	_, err = s.customers.Merge(r.Context(), principal(r.Context()).OrganizationID, pathID(r), target, precondition(r))
 	if err != nil {
 		return err
 	}

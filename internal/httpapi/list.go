@@ -26,13 +26,17 @@ const (
 // representation is what fields and expand ask of a customer's shape.
 type representation struct {
 	fields           []string // nil: every field
+	// expandLeadSource: expand=leadSource was given (the only relation), so
+	// _embedded is present, with the lead source or null.
 	expandLeadSource bool
-	expanded         bool // expand was given: _embedded is always present
 }
 
 // parseRepresentation reads fields and expand. Unknown names are 400.
 func parseRepresentation(q url.Values) (representation, error) {
 	var rep representation
+	if err := once(q, "fields", "expand"); err != nil {
+		return rep, err
+	}
 	if q.Has("fields") {
 		fields, err := filter.ParseList("fields", q.Get("fields"), maxFields)
 		if err != nil {
@@ -58,7 +62,7 @@ func parseRepresentation(q url.Values) (representation, error) {
 				return rep, &filter.Error{Param: "expand", Offset: e.Offset, Message: fmt.Sprintf("%q cannot be expanded; the only expandable relation is leadSource", e.Name)}
 			}
 		}
-		rep.expanded, rep.expandLeadSource = true, len(items) > 0
+		rep.expandLeadSource = true
 	}
 	return rep, nil
 }
@@ -126,9 +130,24 @@ func queryParams(r *http.Request) (url.Values, error) {
 	return q, nil
 }
 
+// once answers 400 when one of the named parameters is repeated: only
+// sort may be, and silently using the first of two filters would hide a
+// client's mistake.
+func once(q url.Values, names ...string) error {
+	for _, name := range names {
+		if len(q[name]) > 1 {
+			return invalidQuery(name, 0, fmt.Sprintf("is given %d times; give it once", len(q[name])))
+		}
+	}
+	return nil
+}
+
 func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
 	query, err := queryParams(r)
 	if err != nil {
+		return err
+	}
+	if err := once(query, "limit", "offset", "filter", "q"); err != nil {
 		return err
 	}
 	limit, err := intParam(query, "limit", defaultLimit, customers.MaxLimit)
@@ -185,9 +204,9 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
 
 // shape applies expand and fields to one customer's representation.
 func shape(out *customerOut, rep representation, ls *customers.LeadSource, base string) any {
-	if rep.expanded {
+	if rep.expandLeadSource {
 		out.Embedded = &embedded{}
-		if rep.expandLeadSource && ls != nil {
+		if ls != nil {
 			out.Embedded.LeadSource = toLeadSourceOut(ls, base)
 		}
 	}
@@ -281,8 +300,9 @@ func (s *Server) linkHeader(r *http.Request, query url.Values, limit, offset int
 		// Past the end, the previous page is the last one.
 		links = append(links, link("prev", min(max(int64(offset-limit), 0), lastOffset(total, limit))))
 	}
-	if int64(offset+limit) < total {
-		links = append(links, link("next", int64(offset+limit)))
+	// Compared so that nothing overflows: offset may be as large as an int.
+	if int64(offset) < total-int64(limit) {
+		links = append(links, link("next", int64(offset)+int64(limit)))
 	}
 	if total > 0 {
 		links = append(links, link("last", lastOffset(total, limit)))

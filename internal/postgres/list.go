@@ -75,7 +75,7 @@ LEFT JOIN lead_sources l ON l.organization_id = c.organization_id AND l.customer
 WHERE c.organization_id = $1`
 
 // listSQL is a collection query compiled to SQL: the page and, when the
-// query filters, the count of every match (nil Count: use the counters).
+// query filters, the count of every match (Count "": use the counters).
 type listSQL struct {
 	Page, Count         string
 	PageArgs, CountArgs []any

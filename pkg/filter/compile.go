@@ -339,7 +339,7 @@ func (s *Schema) compileSort(e *emitter, params []string) (string, error) {
 			return "", inSortParam(errorf("sort", k.Offset+btoi(k.Descending), "%s cannot be sorted on", k.Field), k.Param)
 		}
 		if slices.Contains(seen, k.Field) {
-			return "", inSortParam(errorf("sort", k.Offset, "sorts on %s twice", k.Field), k.Param)
+			return "", inSortParam(errorf("sort", k.Offset+btoi(k.Descending), "sorts on %s twice", k.Field), k.Param)
 		}
 		seen = append(seen, k.Field)
 		expr := f.Expr

@@ -269,7 +269,7 @@ func TestErrors(t *testing.T) {
 		{"", []string{"-"}, "sort", 1, "expected a field name"},
 		{"", []string{"email,-nope"}, "sort", 7, `unknown field "nope"`},
 		{"", []string{"tags"}, "sort", 0, "cannot be sorted"},
-		{"", []string{"email,-email"}, "sort", 6, "twice"},
+		{"", []string{"email,-email"}, "sort", 7, "twice"},
 		{"", []string{"email", "revision,email"}, "sort", 9, "twice (in sort parameter 2)"},
 		{"", []string{"email", "-tags"}, "sort", 1, "cannot be sorted on (in sort parameter 2)"},
 		{"", []string{strings.TrimSuffix(strings.Repeat("email,", MaxSortKeys+1), ",")}, "sort", 6 * MaxSortKeys, "10 entries allowed"},
