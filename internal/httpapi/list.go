@@ -25,7 +25,7 @@ const (
 
 // representation is what fields and expand ask of a customer's shape.
 type representation struct {
-	fields           []string // nil: every field
+	fields []string // nil: every field
 	// expandLeadSource: expand=leadSource was given (the only relation), so
 	// _embedded is present, with the lead source or null.
 	expandLeadSource bool
