@@ -87,7 +87,7 @@ func compileList(orgID string, q customers.ListQuery) (*listSQL, error) {
 	args := []any{orgID}
 	var where strings.Builder
 	if q.Q != "" {
-		args = append(args, "%"+likeEscape(q.Q)+"%")
+		args = append(args, filter.ContainsPattern(q.Q))
 		fmt.Fprintf(&where, " AND c.search_text LIKE lower($%d::text)", len(args))
 	}
 	compiled, err := customerSchema.Compile(filter.Request{Filter: q.Filter, Sort: q.Sort}, len(args)+1)
@@ -144,11 +144,6 @@ func (s *Store) ListCustomers(ctx context.Context, orgID string, q customers.Lis
 		return nil, fmt.Errorf("count customers: %w", err)
 	}
 	return page, nil
-}
-
-// likeEscape makes s match itself literally inside a LIKE pattern.
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 const sqlLeadSources = `SELECT ` + leadSourceColumns + `, c.revision

@@ -250,22 +250,22 @@ func parseTime(f *Field, t *Term) (at time.Time, day bool, err error) {
 	return at.UTC(), false, nil
 }
 
+// likeEscaper makes text match itself inside a LIKE pattern (backslash is
+// PostgreSQL's default escape character).
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// ContainsPattern is the LIKE pattern that matches any text containing s
+// literally: %, _ and * in s match themselves.
+func ContainsPattern(s string) string { return "%" + likeEscaper.Replace(s) + "%" }
+
 // likePattern turns a value with * wildcards into a LIKE pattern in which
 // every other character, % and _ included, matches itself.
 func likePattern(text string) string {
-	var b strings.Builder
-	for _, r := range text {
-		switch r {
-		case '*':
-			b.WriteByte('%')
-		case '%', '_', '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		default:
-			b.WriteRune(r)
-		}
+	parts := strings.Split(text, "*")
+	for i, p := range parts {
+		parts[i] = likeEscaper.Replace(p)
 	}
-	return b.String()
+	return strings.Join(parts, "%")
 }
 
 // dynamicCondition tests a JSON value: its text case-insensitively; an

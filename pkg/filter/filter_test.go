@@ -330,3 +330,9 @@ func TestNewSchemaRejects(t *testing.T) {
 		}
 	}
 }
+
+func TestContainsPattern(t *testing.T) {
+	if got, want := ContainsPattern(`50%_off*\`), `%50\%\_off*\\%`; got != want {
+		t.Errorf("ContainsPattern = %q, want %q", got, want)
+	}
+}

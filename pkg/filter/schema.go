@@ -69,7 +69,7 @@ type Schema struct {
 // and DefaultSort valid.
 func NewSchema(s Schema) (*Schema, error) {
 	out := s
-	out.Fields = slices.Clone(s.Fields)
+	out.Fields, out.Dynamic = slices.Clone(s.Fields), slices.Clone(s.Dynamic)
 	out.byName = make(map[string]*Field, len(out.Fields))
 	for i := range out.Fields {
 		f := &out.Fields[i]
