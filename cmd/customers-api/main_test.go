@@ -11,13 +11,14 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/billing/customers-api/internal/access"
 	"github.com/billing/customers-api/internal/pgtest"
 	"github.com/billing/customers-api/internal/postgres"
+
+	"github.com/billing/customers-api/internal/testsync"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -123,24 +124,6 @@ func TestRunAdminCommands(t *testing.T) {
 	}
 }
 
-// lockedBuffer is an io.Writer safe for the server's concurrent log writes.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestRunServe starts the real command on a free port, talks HTTP to it,
 // stops it as SIGTERM would (cancelling the context), and reads its access
 // log: one JSON line per request with the request id and organization, and
@@ -163,7 +146,7 @@ func TestRunServe(t *testing.T) {
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	pr, pw := io.Pipe()
-	var logs lockedBuffer
+	var logs testsync.Buffer
 	done := make(chan error, 1)
 	go func() {
 		err := run(runCtx, []string{"serve", "--addr", "127.0.0.1:0"}, c.getenv, pw, &logs)

@@ -65,6 +65,7 @@ func TestDependencyDirection(t *testing.T) {
 		{pkg: module + "/internal/localpg", stdOnly: true},
 		{pkg: module + "/pkg/filter", stdOnly: true},
 		{pkg: module + "/pkg/client", stdOnly: true},
+		{pkg: module + "/internal/testsync", stdOnly: true},
 		{pkg: module + "/internal/httpapi", forbidden: []string{module + "/internal/postgres", module + "/internal/localpg", "github.com/jmoiron/sqlx", "github.com/lib/pq"}},
 		{pkg: module + "/internal/postgres", forbidden: []string{module + "/internal/httpapi", "github.com/go-chi/", "net/http"}},
 	}

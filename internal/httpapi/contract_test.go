@@ -560,14 +560,7 @@ func headerOf(res *openapi3.Response, name string) *openapi3.HeaderRef {
 	return nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // TestContractCheckCatches proves the contract check fails what it should:
 // each case serves a hand-made exchange over a real listener, through

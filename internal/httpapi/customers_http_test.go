@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/billing/customers-api/internal/customers"
+
+	"github.com/billing/customers-api/internal/testsync"
 )
 
 // Helpers shared by the *_http_test.go files.
@@ -699,7 +701,7 @@ func TestHTTPConcurrentPutsOfANewID(t *testing.T) {
 	a := newTestAPI(t)
 	const n = 20
 	statuses := make([]int, n)
-	race(n, func(i int) {
+	testsync.Race(n, func(i int) {
 		// Every body differs, so every update after the create is a change.
 		r := a.do(req{Method: http.MethodPut, Path: "/customers/race-1", Body: map[string]any{"customFields": map[string]any{"writer": i}}})
 		statuses[i] = r.Status

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/billing/customers-api/internal/access"
@@ -213,23 +212,4 @@ func (a *testAPI) checkEnvelope(q req, r *response) {
 	if p["requestId"] != rid {
 		a.t.Errorf("%s %s: problem requestId %v, header %q", q.Method, q.Path, p["requestId"], rid)
 	}
-}
-
-// race calls fn(0) … fn(n-1) each in its own goroutine, released together
-// so that their requests overlap as much as they can, and returns once all
-// have returned. fn runs off the test goroutine: report with t.Error, and
-// give every call its own slot to write its result to.
-func race(n int, fn func(i int)) {
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			fn(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/billing/customers-api/internal/access"
 	"github.com/billing/customers-api/internal/customers"
+
+	"github.com/billing/customers-api/internal/testsync"
 )
 
 // Lead sources over HTTP (SPEC §6, §10 "Conditional requests").
@@ -408,7 +410,7 @@ func TestHTTPRacingFirstLeadSourceWrites(t *testing.T) {
 	wantStatus(t, a.do(req{Method: http.MethodPut, Path: "/customers/ls-race", Body: map[string]any{}}), http.StatusCreated)
 	const n = 12
 	statuses := make([]int, n)
-	race(n, func(i int) {
+	testsync.Race(n, func(i int) {
 		m := http.MethodPut
 		if i%2 == 1 {
 			m = http.MethodPost

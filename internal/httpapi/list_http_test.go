@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/billing/customers-api/internal/customers"
+
+	"github.com/billing/customers-api/internal/testsync"
 )
 
 // Collection queries (SPEC §5 and §10) against real PostgreSQL over real
@@ -829,15 +831,6 @@ func testListPagination(t *testing.T, a *testAPI) {
 	})
 }
 
-func keys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
 func testListFieldsExpand(t *testing.T, a *testAPI) {
 	one := func(t *testing.T, query string) map[string]any {
 		t.Helper()
@@ -849,16 +842,16 @@ func testListFieldsExpand(t *testing.T, a *testAPI) {
 	}
 	t.Run("dotted paths, id always", func(t *testing.T) {
 		c := one(t, params("filter", "id:c01", "fields", "firstName,primaryAddress.country,customFields.tier,averageValue.amount"))
-		if got := keys(c); !slices.Equal(got, []string{"averageValue", "customFields", "firstName", "id", "primaryAddress"}) {
+		if got := sortedKeys(c); !slices.Equal(got, []string{"averageValue", "customFields", "firstName", "id", "primaryAddress"}) {
 			t.Errorf("keys %v", got)
 		}
-		if pa, _ := c["primaryAddress"].(map[string]any); !slices.Equal(keys(pa), []string{"country"}) || pa["country"] != "GB" {
+		if pa, _ := c["primaryAddress"].(map[string]any); !slices.Equal(sortedKeys(pa), []string{"country"}) || pa["country"] != "GB" {
 			t.Errorf("primaryAddress %v, want {country: GB}", c["primaryAddress"])
 		}
-		if cf, _ := c["customFields"].(map[string]any); !slices.Equal(keys(cf), []string{"tier"}) || cf["tier"] != "gold" {
+		if cf, _ := c["customFields"].(map[string]any); !slices.Equal(sortedKeys(cf), []string{"tier"}) || cf["tier"] != "gold" {
 			t.Errorf("customFields %v, want {tier: gold}", c["customFields"])
 		}
-		if av, _ := c["averageValue"].(map[string]any); !slices.Equal(keys(av), []string{"amount"}) || av["amount"] != 10.5 {
+		if av, _ := c["averageValue"].(map[string]any); !slices.Equal(sortedKeys(av), []string{"amount"}) || av["amount"] != 10.5 {
 			t.Errorf("averageValue %v, want {amount: 10.5}", c["averageValue"])
 		}
 		if c["id"] != "c01" || c["firstName"] != "Ada" {
@@ -871,7 +864,7 @@ func testListFieldsExpand(t *testing.T, a *testAPI) {
 			t.Errorf("tags %s", got)
 		}
 		pa, _ := c["primaryAddress"].(map[string]any)
-		if e, _ := pa["emails"].([]any); len(e) != 2 || !slices.Equal(keys(pa), []string{"emails"}) {
+		if e, _ := pa["emails"].([]any); len(e) != 2 || !slices.Equal(sortedKeys(pa), []string{"emails"}) {
 			t.Errorf("primaryAddress %v", c["primaryAddress"])
 		}
 	})
@@ -883,17 +876,17 @@ func testListFieldsExpand(t *testing.T, a *testAPI) {
 	})
 	t.Run("fields=id", func(t *testing.T) {
 		c := one(t, params("filter", "id:c02", "fields", "id"))
-		if got := keys(c); !slices.Equal(got, []string{"id"}) {
+		if got := sortedKeys(c); !slices.Equal(got, []string{"id"}) {
 			t.Errorf("keys %v, want [id]", got)
 		}
 	})
 	t.Run("id even when not listed, _links only when listed", func(t *testing.T) {
 		c := one(t, params("filter", "id:c02", "fields", "email"))
-		if got := keys(c); !slices.Equal(got, []string{"email", "id"}) {
+		if got := sortedKeys(c); !slices.Equal(got, []string{"email", "id"}) {
 			t.Errorf("keys %v, want [email id]", got)
 		}
 		c = one(t, params("filter", "id:c02", "fields", "email,_links"))
-		if got := keys(c); !slices.Equal(got, []string{"_links", "email", "id"}) {
+		if got := sortedKeys(c); !slices.Equal(got, []string{"_links", "email", "id"}) {
 			t.Errorf("keys %v, want [_links email id]", got)
 		}
 		if l := links(t, c); l["self"] != a.srv.URL+"/customers/c02" {
@@ -906,7 +899,7 @@ func testListFieldsExpand(t *testing.T, a *testAPI) {
 			t.Fatalf("%d items", len(l.items))
 		}
 		for _, c := range l.items {
-			if got := keys(c); !slices.Equal(got, []string{"id", "lastName"}) {
+			if got := sortedKeys(c); !slices.Equal(got, []string{"id", "lastName"}) {
 				t.Errorf("%v: keys %v", c["id"], got)
 			}
 		}
@@ -960,7 +953,7 @@ func testListFieldsExpand(t *testing.T, a *testAPI) {
 	})
 	t.Run("expand with fields", func(t *testing.T) {
 		c := one(t, params("filter", "id:c18", "expand", "leadSource", "fields", "firstName"))
-		if got := keys(c); !slices.Equal(got, []string{"_embedded", "firstName", "id"}) {
+		if got := sortedKeys(c); !slices.Equal(got, []string{"_embedded", "firstName", "id"}) {
 			t.Errorf("keys %v, want [_embedded firstName id]", got)
 		}
 		e, _ := c["_embedded"].(map[string]any)
@@ -985,7 +978,7 @@ func testListFieldsExpand(t *testing.T, a *testAPI) {
 			t.Errorf("_embedded %v", c["_embedded"])
 		}
 		if c["email"] != "ada@home.example" {
-			t.Errorf("expand dropped fields: %v", keys(c))
+			t.Errorf("expand dropped fields: %v", sortedKeys(c))
 		}
 		c = get(t, "/customers/c05?expand=leadSource")
 		e, ok := c["_embedded"].(map[string]any)
@@ -993,11 +986,11 @@ func testListFieldsExpand(t *testing.T, a *testAPI) {
 			t.Errorf("c05 _embedded %v (present %v), want {leadSource: null}", c["_embedded"], ok)
 		}
 		c = get(t, "/customers/c01?fields=firstName,primaryAddress.city")
-		if got := keys(c); !slices.Equal(got, []string{"firstName", "id", "primaryAddress"}) {
+		if got := sortedKeys(c); !slices.Equal(got, []string{"firstName", "id", "primaryAddress"}) {
 			t.Errorf("keys %v", got)
 		}
 		c = get(t, "/customers/c03?fields=id&expand=leadSource")
-		if got := keys(c); !slices.Equal(got, []string{"_embedded", "id"}) {
+		if got := sortedKeys(c); !slices.Equal(got, []string{"_embedded", "id"}) {
 			t.Errorf("keys %v", got)
 		}
 		c = get(t, "/customers/c01")
@@ -1390,7 +1383,7 @@ func TestListTotalsFollowWrites(t *testing.T) {
 	}
 	const n = 6
 	statuses := make([]int, n)
-	race(n, func(i int) {
+	testsync.Race(n, func(i int) {
 		statuses[i] = a.do(req{Method: http.MethodPut, Path: "/customers/race", Body: map[string]any{}}).Status
 	})
 	if created := slices.Index(statuses, http.StatusCreated); created < 0 || slices.Contains(statuses[created+1:], http.StatusCreated) {

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/billing/customers-api/internal/access"
+
+	"github.com/billing/customers-api/internal/testsync"
 )
 
 // Merging duplicates over HTTP: DELETE /customers/{id}?targetCustomerId=T
@@ -206,7 +208,7 @@ func TestHTTPCrossingMerges(t *testing.T) {
 		}
 		var statuses [2]int
 		pairs := [2][2]string{{x, y}, {y, x}}
-		race(len(pairs), func(i int) {
+		testsync.Race(len(pairs), func(i int) {
 			statuses[i] = a.do(req{Method: http.MethodDelete, Path: mergePath("", pairs[i][0], pairs[i][1])}).Status
 		})
 		if !reflect.DeepEqual(statuses, [2]int{204, 404}) && !reflect.DeepEqual(statuses, [2]int{404, 204}) {
@@ -232,7 +234,7 @@ func TestHTTPMergeRacingPuts(t *testing.T) {
 	wantStatus(t, a.do(req{Method: http.MethodPut, Path: "/customers/race-dup", Body: map[string]any{"websiteId": "from-dup"}}), http.StatusCreated)
 	const writers = 20
 	statuses := make([]int, writers+1)
-	race(writers+1, func(i int) {
+	testsync.Race(writers+1, func(i int) {
 		if i == writers {
 			statuses[i] = a.do(req{Method: http.MethodDelete, Path: mergePath("", "race-dup", "race-target")}).Status
 			return

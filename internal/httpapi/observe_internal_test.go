@@ -1,41 +1,23 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/billing/customers-api/internal/testsync"
 )
-
-// syncBuffer is a log destination safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestPanicIsA500Problem: a handler that panics answers 500 problem+json
 // with the request id and nothing of the panic; the log has the panic under
 // the same request id, and the access line records the 500.
 func TestPanicIsA500Problem(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs testsync.Buffer
 	s := &Server{log: slog.New(slog.NewJSONHandler(&logs, nil))}
 	srv := httptest.NewServer(s.observe(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 		panic("secret internal state: password=hunter2")

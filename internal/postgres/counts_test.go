@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/billing/customers-api/internal/access"
 	"github.com/billing/customers-api/internal/customers"
+
+	"github.com/billing/customers-api/internal/testsync"
 )
 
 // TestUnfilteredTotalStaysExact checks the per-organization counters that
@@ -17,14 +18,11 @@ func TestUnfilteredTotalStaysExact(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	other, err := access.NewService(f.store).CreateOrganization(ctx, "other")
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := f.newOrg(t)
 
 	const writers, each = 8, 15
 	errs := make(chan error, writers*each*2)
-	race(writers, func(w int) {
+	testsync.Race(writers, func(w int) {
 		for i := range each {
 			if _, err := f.svc.Create(ctx, f.org, customers.Input{}); err != nil {
 				errs <- err
@@ -34,7 +32,7 @@ func TestUnfilteredTotalStaysExact(t *testing.T) {
 			if _, _, err := f.svc.Put(ctx, f.org, id, customers.Input{Locale: ptr(fmt.Sprintf("en-%d", w))}, customers.Precondition{}); err != nil {
 				errs <- err
 			}
-			if _, _, err := f.svc.Put(ctx, other.ID, id, customers.Input{}, customers.Precondition{}); err != nil {
+			if _, _, err := f.svc.Put(ctx, other, id, customers.Input{}, customers.Precondition{}); err != nil {
 				errs <- err
 			}
 		}
@@ -73,7 +71,7 @@ func TestUnfilteredTotalStaysExact(t *testing.T) {
 	if page.Total != int64(want) {
 		t.Errorf("unfiltered total = %d, want %d (the rows)", page.Total, want)
 	}
-	if otherPage, err := f.svc.List(ctx, other.ID, customers.ListQuery{}); err != nil || otherPage.Total != each {
+	if otherPage, err := f.svc.List(ctx, other, customers.ListQuery{}); err != nil || otherPage.Total != each {
 		t.Errorf("the other organization's total = %v (%v), want %d", otherPage, err, each)
 	}
 	filtered, err := f.svc.List(ctx, f.org, customers.ListQuery{Filter: "revision:0..", Limit: 1000})

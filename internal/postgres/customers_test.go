@@ -17,6 +17,8 @@ import (
 	"github.com/billing/customers-api/internal/pgtest"
 	"github.com/billing/customers-api/internal/postgres"
 	"github.com/jmoiron/sqlx"
+
+	"github.com/billing/customers-api/internal/testsync"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -50,22 +52,14 @@ func newFixture(t *testing.T, opts ...customers.Option) *fixture {
 	return &fixture{db: db, store: store, svc: customers.NewService(store, opts...), org: org.ID}
 }
 
-// race calls fn(0) … fn(n-1) each in its own goroutine, released together
-// so that their transactions overlap as much as they can, and returns once
-// all have returned. fn runs off the test goroutine: report with t.Error.
-func race(n int, fn func(i int)) {
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			fn(i)
-		}()
+// newOrg creates another organization in the fixture's database.
+func (f *fixture) newOrg(t *testing.T) string {
+	t.Helper()
+	org, err := access.NewService(f.store).CreateOrganization(context.Background(), "other")
+	if err != nil {
+		t.Fatal(err)
 	}
-	close(start)
-	wg.Wait()
+	return org.ID
 }
 
 func fullInput() customers.Input {
@@ -193,7 +187,7 @@ func TestConcurrentPutsOnNewIDCreateOnce(t *testing.T) {
 	const n = 20
 	var createdCount atomic.Int32
 	errs := make(chan error, n)
-	race(n, func(int) {
+	testsync.Race(n, func(int) {
 		_, created, err := f.svc.Put(ctx, f.org, "racer", customers.Input{WebsiteID: ptr("w")}, customers.Precondition{})
 		if err != nil {
 			errs <- err
@@ -257,19 +251,16 @@ func TestCustomersAreIsolatedByOrganization(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	other, err := access.NewService(f.store).CreateOrganization(ctx, "other")
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := f.newOrg(t)
 	if _, _, err := f.svc.Put(ctx, f.org, "shared-id", customers.Input{WebsiteID: ptr("a")}, customers.Precondition{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Get(ctx, other.ID, "shared-id"); !customers.IsNotFound(err) {
+	if _, err := f.svc.Get(ctx, other, "shared-id"); !customers.IsNotFound(err) {
 		t.Fatalf("another organization sees the customer: %v", err)
 	}
 	// The same id in the other organization is a different customer.
-	c, created, err := f.svc.Put(ctx, other.ID, "shared-id", customers.Input{WebsiteID: ptr("b")}, customers.Precondition{})
-	if err != nil || !created || c.OrganizationID != other.ID {
+	c, created, err := f.svc.Put(ctx, other, "shared-id", customers.Input{WebsiteID: ptr("b")}, customers.Precondition{})
+	if err != nil || !created || c.OrganizationID != other {
 		t.Fatalf("put in other org: created=%v err=%v", created, err)
 	}
 	mine, err := f.svc.Get(ctx, f.org, "shared-id")

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/billing/customers-api/internal/customers"
+
+	"github.com/billing/customers-api/internal/testsync"
 )
 
 func (f *fixture) put(t *testing.T, id string, in customers.Input) *customers.Customer {
@@ -206,7 +208,7 @@ func TestCrossingMergesNeverDeadlock(t *testing.T) {
 		f.put(t, b, customers.Input{})
 		var wins, notFound atomic.Int32
 		pairs := [2][2]string{{a, b}, {b, a}}
-		race(len(pairs), func(i int) {
+		testsync.Race(len(pairs), func(i int) {
 			pair := pairs[i]
 			_, err := f.svc.Merge(ctx, f.org, pair[0], pair[1], customers.Precondition{})
 			switch {
@@ -241,7 +243,7 @@ func TestMergeRacingPutsOnTarget(t *testing.T) {
 	f.put(t, "dupe", customers.Input{CustomFields: map[string]any{"from-dupe": "yes"}})
 	const writers = 20
 	// Calls 0 … writers-1 are the PUTs, the last one the merge.
-	race(writers+1, func(i int) {
+	testsync.Race(writers+1, func(i int) {
 		if i == writers {
 			if _, err := f.svc.Merge(ctx, f.org, "dupe", "survivor", customers.Precondition{}); err != nil {
 				t.Errorf("merge: %v", err)
@@ -362,7 +364,7 @@ func TestRacingFirstLeadSourceWrites(t *testing.T) {
 	const n = 10
 	var createdCount atomic.Int32
 	var creator atomic.Value
-	race(n, func(i int) {
+	testsync.Race(n, func(i int) {
 		campaign := fmt.Sprint("c", i)
 		_, created, err := f.svc.PutLeadSource(ctx, f.org, "c", customers.LeadSourceData{Campaign: &campaign}, customers.Precondition{})
 		if err != nil {
