@@ -21,7 +21,8 @@ const localDatabase = "customers"
 // database is an open, migrated database and how to let go of it.
 type database struct {
 	db    *sqlx.DB
-	local bool // a local cluster under DATA_DIR, not DATABASE_URL
+	url   string // the connection string db was opened with
+	local bool   // a local cluster under DATA_DIR, not DATABASE_URL
 	close func() error
 }
 
@@ -30,11 +31,11 @@ type database struct {
 // the migrations either way.
 func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*database, error) {
 	if cfg.DatabaseURL != "" {
-		db, err := postgres.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+		db, err := postgres.Open(ctx, cfg.DatabaseURL, dbSettings(cfg))
 		if err != nil {
 			return nil, err
 		}
-		d := &database{db: db, close: db.Close}
+		d := &database{db: db, url: cfg.DatabaseURL, close: db.Close}
 		return d, migrateDB(ctx, d, log)
 	}
 	dir, err := filepath.Abs(filepath.Join(cfg.DataDir, "postgres"))
@@ -49,12 +50,12 @@ func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*da
 		cluster.Stop()
 		return nil, err
 	}
-	db, err := postgres.Open(ctx, cluster.URL(localDatabase), cfg.DBMaxConns)
+	db, err := postgres.Open(ctx, cluster.URL(localDatabase), dbSettings(cfg))
 	if err != nil {
 		cluster.Stop()
 		return nil, err
 	}
-	d := &database{db: db, local: true, close: func() error {
+	d := &database{db: db, url: cluster.URL(localDatabase), local: true, close: func() error {
 		db.Close()
 		return cluster.Stop()
 	}}
@@ -65,8 +66,20 @@ func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*da
 	return d, nil
 }
 
+func dbSettings(cfg config.Config) postgres.Settings {
+	return postgres.Settings{MaxConns: cfg.DBMaxConns, StatementTimeout: cfg.DBStatementTimeout}
+}
+
+// migrateDB applies the migrations over a pool of their own, without the
+// serving statement timeout: building an index on a large table takes
+// longer than any request may.
 func migrateDB(ctx context.Context, d *database, log *slog.Logger) error {
-	n, err := migrations.Up(ctx, d.db.DB)
+	db, err := postgres.Open(ctx, d.url, postgres.Settings{MaxConns: 2})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := migrations.Up(ctx, db.DB)
 	if err != nil {
 		return err
 	}

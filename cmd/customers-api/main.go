@@ -3,8 +3,10 @@
 //	customers-api [serve] [--addr HOST:PORT]   run the API (the default)
 //	customers-api migrate                      apply database migrations
 //	customers-api orgs create NAME             create an organization; prints its id
-//	customers-api keys create --org ORG_ID [--permissions P1,P2]
+//	customers-api keys create --org ORG_ID [--permissions P1,P2] [--name NAME] [--rate-limit N]
 //	                                           create an API key; prints its secret
+//	customers-api keys list --org ORG_ID       the organization's keys, never a secret
+//	customers-api keys revoke KEY_ID           revoke a key
 //	customers-api seed --org ORG_ID --rows N [--seed S]
 //	                                           bulk-load generated customers (benchmarks)
 //
@@ -21,6 +23,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -41,7 +44,9 @@ const usage = `usage:
   customers-api [serve] [--addr HOST:PORT]
   customers-api migrate
   customers-api orgs create NAME
-  customers-api keys create --org ORG_ID [--permissions P1,P2]
+  customers-api keys create --org ORG_ID [--permissions P1,P2] [--name NAME] [--rate-limit N]
+  customers-api keys list --org ORG_ID
+  customers-api keys revoke KEY_ID
   customers-api seed --org ORG_ID --rows N [--seed S]
 `
 
@@ -49,7 +54,7 @@ const usage = `usage:
 // on their line, so scripts can capture them; everything else goes to stderr.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || slices.Contains([]string{"-h", "-help", "--help"}, args[0])) {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {

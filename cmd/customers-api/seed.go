@@ -63,7 +63,7 @@ func seedCustomers(ctx context.Context, store *postgres.Store, orgID string, row
 	batches := make(chan []postgres.SeedCustomer, 2)
 	go func() {
 		defer close(batches)
-		gen := newSeedGenerator(orgID, seedValue)
+		gen := newSeedGenerator(seedValue)
 		for start := 0; start < rows; start += seedBatch {
 			batch := make([]postgres.SeedCustomer, 0, min(seedBatch, rows-start))
 			for i := start; i < start+cap(batch); i++ {
@@ -104,14 +104,13 @@ func seedCustomers(ctx context.Context, store *postgres.Store, orgID string, row
 // seedGenerator makes the customers of one organization. Customer i depends
 // only on the seed and i.
 type seedGenerator struct {
-	orgID string
-	seed  uint64
+	seed uint64
 	// base is the earliest creation time; customers spread over 3 years.
 	base time.Time
 }
 
-func newSeedGenerator(orgID string, seed uint64) *seedGenerator {
-	return &seedGenerator{orgID: orgID, seed: seed, base: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}
+func newSeedGenerator(seed uint64) *seedGenerator {
+	return &seedGenerator{seed: seed, base: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}
 }
 
 type seedCountry struct {
@@ -195,7 +194,6 @@ func (g *seedGenerator) customer(i int) postgres.SeedCustomer {
 	s := func(v string) *string { return &v }
 
 	c := &customers.Customer{
-		OrganizationID:  g.orgID,
 		ID:              seedID(r, g.seed, i),
 		CustomFields:    map[string]any{},
 		AverageValue:    customers.Money{Currency: "USD"},
@@ -276,7 +274,6 @@ func (g *seedGenerator) customer(i int) postgres.SeedCustomer {
 			CustomerID: c.ID, LeadSourceData: data, Original: data,
 			CreatedTime: c.CreatedTime, UpdatedTime: c.CreatedTime,
 		}
-		c.HasLeadSource = true
 	}
 	return sc
 }
@@ -334,12 +331,12 @@ func (g *seedGenerator) contact(r *rand.Rand, country seedCountry) *customers.Co
 		if n > 0 {
 			label = "work"
 		}
-		a.Emails = append(a.Emails, customers.ContactPoint{Label: label, Value: value, Primary: n == 1 && pct(30)})
+		a.Emails = append(a.Emails, customers.ContactEmail{Label: label, Value: value, Primary: n == 1 && pct(30)})
 	}
 	for n, count := 0, r.IntN(3); n < count; n++ {
 		label := []string{"mobile", "home", "work"}[n]
 		value := fmt.Sprintf("%s %03d %03d %04d", country.phonePrefix, r.IntN(1000), r.IntN(1000), r.IntN(10000))
-		a.PhoneNumbers = append(a.PhoneNumbers, customers.ContactPoint{Label: label, Value: value, Primary: n == 0 && pct(50)})
+		a.PhoneNumbers = append(a.PhoneNumbers, customers.ContactPhone{Label: label, Value: value, Primary: n == 0 && pct(50)})
 	}
 	a.Hash = customers.ContactHash(a)
 	return a

@@ -6,13 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
-	"github.com/billing/customers-api/internal/access"
+	"github.com/billing/customers-api/internal/app"
 	"github.com/billing/customers-api/internal/config"
-	"github.com/billing/customers-api/internal/customers"
 	"github.com/billing/customers-api/internal/httpapi"
 	"github.com/billing/customers-api/internal/postgres"
 )
@@ -41,45 +41,87 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			log.Error("close database", "error", err.Error())
 		}
 	}()
-	store := postgres.New(d.db)
-	accessSvc := access.NewService(store)
+	// Readiness checks get a connection of their own: they must answer
+	// when every connection of the serving pool is busy.
+	probe, err := postgres.Open(ctx, d.url, postgres.Settings{MaxConns: 1, StatementTimeout: time.Second})
+	if err != nil {
+		return err
+	}
+	defer probe.Close()
+	svc := app.New(d.db, app.Options{Config: cfg, Logger: log, Probe: probe})
 	if d.local {
-		if err := printDevKey(ctx, cfg, accessSvc, stdout); err != nil {
+		if err := printDevKey(ctx, cfg, svc.Access, stdout); err != nil {
 			return err
 		}
 	}
-	api := httpapi.NewServer(httpapi.Config{
-		Customers:   customers.NewService(store),
-		Access:      accessSvc,
-		Ready:       store.Ping,
-		Logger:      log,
-		PublicURL:   cfg.PublicURL,
-		CORSOrigins: cfg.CORSOrigins,
-	})
-	srv := newHTTPServer(cfg.Addr, api)
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	go svc.Background(ctx, log)
+	servers := []*listener{{name: "API", addr: cfg.Addr, srv: newHTTPServer(cfg.Addr, svc.Handler)}}
+	if cfg.MetricsAddr != "" && cfg.MetricsAddr != "off" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", svc.Metrics)
+		servers = append(servers, &listener{name: "metrics", addr: cfg.MetricsAddr, srv: newHTTPServer(cfg.MetricsAddr, mux)})
 	}
-	log.Info("listening", "addr", ln.Addr().String())
-	fmt.Fprintf(stdout, "Customers API listening on http://%s\n", ln.Addr())
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	errc := make(chan error, len(servers))
+	for _, l := range servers {
+		ln, err := net.Listen("tcp", l.addr)
+		if err != nil {
+			for _, started := range servers {
+				started.srv.Close()
+			}
+			return fmt.Errorf("listen on %s: %w", l.addr, err)
+		}
+		log.Info("listening", "what", l.name, "addr", ln.Addr().String())
+		if l.name == "API" {
+			fmt.Fprintf(stdout, "Customers API listening on http://%s\n", ln.Addr())
+			if !d.local {
+				fmt.Fprintln(stdout, "No development key with DATABASE_URL set: create an organization and a key with\n"+
+					"  customers-api orgs create NAME\n  customers-api keys create --org ORG_ID")
+			}
+		}
+		go func() { errc <- l.srv.Serve(ln) }()
+	}
 	select {
 	case err := <-errc:
+		for _, l := range servers {
+			l.srv.Close()
+		}
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	return shutdown(servers, svc.Handler, cfg.ShutdownTimeout, log)
+}
+
+// listener is one of the servers serve runs.
+type listener struct {
+	name, addr string
+	srv        *http.Server
+}
+
+// shutdown stops the servers gracefully: no new connections, in-flight
+// requests finish. Requests still running after timeout are logged one by
+// one and cut off, and the shutdown fails; one that completes in time is
+// a clean exit.
+func shutdown(servers []*listener, api *httpapi.Server, timeout time.Duration, log *slog.Logger) error {
+	log.Info("shutting down", "timeout", timeout.String())
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	var errs []error
+	for _, l := range servers {
+		if err := l.srv.Shutdown(ctx); err != nil {
+			if l.name == "API" {
+				for _, r := range api.InFlight() {
+					log.Error("request cut off by shutdown", "request_id", r.ID, "method", r.Method,
+						"path", r.Path, "running_ms", time.Since(r.Started).Milliseconds())
+				}
+			}
+			l.srv.Close()
+			errs = append(errs, fmt.Errorf("shutdown of the %s listener: %w", l.name, err))
+		}
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	log.Info("shut down cleanly")
 	return nil
 }
 

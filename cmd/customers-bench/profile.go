@@ -14,15 +14,12 @@ import (
 	"runtime/pprof"
 	"time"
 
-	"github.com/billing/customers-api/internal/access"
-	"github.com/billing/customers-api/internal/customers"
-	"github.com/billing/customers-api/internal/httpapi"
-	"github.com/billing/customers-api/internal/postgres"
+	"github.com/billing/customers-api/internal/app"
 )
 
 // profileList writes a CPU profile of the default list page to path. The
 // server process cannot be profiled from outside, so the same handler the
-// serve command builds (httpapi.NewServer over the same services and store,
+// serve command builds (app.New over the same services and store,
 // the access log as JSON to a file at info) is started in this process on a
 // free port of 127.0.0.1, over the baseline's pool (opened by postgres.Open,
 // as the server's), and one client calls GET /customers for -d while the
@@ -34,13 +31,9 @@ func profileList(ctx context.Context, e *env, o options, path string, stdout io.
 		return err
 	}
 	defer logFile.Close()
-	store := postgres.New(e.db)
-	api := httpapi.NewServer(httpapi.Config{
-		Customers: customers.NewService(store),
-		Access:    access.NewService(store),
-		Ready:     store.Ping,
-		Logger:    slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo})),
-	})
+	api := app.New(e.db, app.Options{
+		Logger: slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo})),
+	}).Handler
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -82,7 +82,7 @@ func setUp(ctx context.Context, o options, logf func(string, ...any)) (_ *env, e
 	}
 	seedTook := time.Since(seedBegan)
 
-	if e.db, err = postgres.Open(ctx, e.dbURL, o.maxConns); err != nil {
+	if e.db, err = postgres.Open(ctx, e.dbURL, postgres.Settings{MaxConns: o.maxConns}); err != nil {
 		return nil, err
 	}
 	e.store = postgres.New(e.db)

@@ -11,9 +11,11 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -50,9 +52,15 @@ type Organization struct {
 type Key struct {
 	ID             string
 	OrganizationID string
+	Name           string
 	SecretHash     []byte
 	Permissions    []string
-	CreatedTime    time.Time
+	// RateLimit is the key's own limit in requests a second; 0 means the
+	// service's default.
+	RateLimit    int
+	CreatedTime  time.Time
+	LastUsedTime *time.Time // to the minute; nil: never used
+	RevokedTime  *time.Time // nil: valid
 }
 
 // Principal is who a request acts as after authentication.
@@ -60,6 +68,8 @@ type Principal struct {
 	OrganizationID string
 	KeyID          string
 	Permissions    []string
+	// RateLimit is the key's own limit in requests a second, or 0.
+	RateLimit int
 }
 
 // Can reports whether the principal may perform operation op.
@@ -73,24 +83,62 @@ type Store interface {
 	// OrganizationExists reports whether an organization with id exists.
 	OrganizationExists(ctx context.Context, id string) (bool, error)
 	CreateKey(ctx context.Context, k *Key) error
-	// KeyBySecretHash returns the key with that hash, or nil when none has it.
-	KeyBySecretHash(ctx context.Context, hash []byte) (*Key, error)
+	// KeyBySecretHash returns the unrevoked key with that hash, or nil when
+	// none has it, and notes that it was used at now (to the minute).
+	KeyBySecretHash(ctx context.Context, hash []byte, now time.Time) (*Key, error)
+	// Keys lists the keys of organization orgID, revoked ones included,
+	// oldest first.
+	Keys(ctx context.Context, orgID string) ([]Key, error)
+	// RevokeKey revokes key id at now and reports whether an unrevoked key
+	// had that id.
+	RevokeKey(ctx context.Context, id string, now time.Time) (bool, error)
 }
 
 // ErrUnauthenticated means the presented secret is missing or unknown.
 var ErrUnauthenticated = errors.New("missing or unknown API key")
 
+// ErrUnavailable wraps a store's failure to answer at all (its database is
+// down or too busy): a client may retry later.
+var ErrUnavailable = errors.New("store unavailable")
+
 // ErrInvalid wraps every rejection of bad input to this package's methods.
 var ErrInvalid = errors.New("invalid")
 
-// Service creates organizations and keys and authenticates secrets.
+// Service creates organizations and keys and authenticates secrets. It is
+// safe for concurrent use.
 type Service struct {
 	store Store
 	now   func() time.Time
+	cache *principalCache // nil: every Authenticate asks the store
 }
 
+// Option configures a Service.
+type Option func(*Service)
+
+// WithCache makes Authenticate remember each authenticated key for ttl, so
+// that a request costs no statement for its key while the key is warm.
+// The price is that a key revoked or changed in the store keeps working on
+// this node for up to ttl. Unknown keys are never remembered, so a new key
+// works at once. ttl <= 0 turns the cache off.
+func WithCache(ttl time.Duration) Option {
+	return func(s *Service) {
+		if ttl > 0 {
+			s.cache = &principalCache{ttl: ttl, m: make(map[[sha256.Size]byte]cachedPrincipal)}
+		}
+	}
+}
+
+// WithClock replaces the wall clock (tests use a stepping one).
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
 // NewService returns a Service over store.
-func NewService(store Store) *Service { return &Service{store: store, now: time.Now} }
+func NewService(store Store, opts ...Option) *Service {
+	s := &Service{store: store, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
 
 // CreateOrganization stores a new organization named name and returns it.
 // An empty name wraps ErrInvalid.
@@ -106,11 +154,23 @@ func (s *Service) CreateOrganization(ctx context.Context, name string) (*Organiz
 	return o, nil
 }
 
+// KeyOption sets more of a new key.
+type KeyOption func(*Key)
+
+// WithName names a key (for keys list and audits).
+func WithName(name string) KeyOption { return func(k *Key) { k.Name = strings.TrimSpace(name) } }
+
+// WithRateLimit gives a key its own rate limit, in requests a second.
+func WithRateLimit(perSecond int) KeyOption { return func(k *Key) { k.RateLimit = perSecond } }
+
+// MaxKeyNameLength bounds a key's name.
+const MaxKeyNameLength = 100
+
 // CreateKey creates a key for organization orgID with the given permissions
 // ("*" or operation ids; none means "*") and returns it with its secret, which
-// exists nowhere else afterwards. An unknown organization or permission wraps
-// ErrInvalid.
-func (s *Service) CreateKey(ctx context.Context, orgID string, permissions []string) (*Key, string, error) {
+// exists nowhere else afterwards. An unknown organization or permission, a
+// negative rate limit or a name over MaxKeyNameLength wraps ErrInvalid.
+func (s *Service) CreateKey(ctx context.Context, orgID string, permissions []string, opts ...KeyOption) (*Key, string, error) {
 	if _, err := uuid.Parse(orgID); err != nil {
 		return nil, "", fmt.Errorf("%w: organization id %q is not a UUID", ErrInvalid, orgID)
 	}
@@ -138,19 +198,32 @@ func (s *Service) CreateKey(ctx context.Context, orgID string, permissions []str
 		Permissions: slices.Compact(slices.Sorted(slices.Values(permissions))),
 		CreatedTime: s.now().UTC().Truncate(time.Second),
 	}
+	for _, o := range opts {
+		o(k)
+	}
+	if k.RateLimit < 0 {
+		return nil, "", fmt.Errorf("%w: rate limit %d: want a positive number of requests a second", ErrInvalid, k.RateLimit)
+	}
+	if len([]rune(k.Name)) > MaxKeyNameLength {
+		return nil, "", fmt.Errorf("%w: key name longer than %d characters", ErrInvalid, MaxKeyNameLength)
+	}
 	if err := s.store.CreateKey(ctx, k); err != nil {
 		return nil, "", fmt.Errorf("create key: %w", err)
 	}
 	return k, secret, nil
 }
 
-// Authenticate returns the principal of secret, or ErrUnauthenticated.
+// Authenticate returns the principal of secret, or ErrUnauthenticated. The
+// principal may be shared with other callers: do not modify it.
 func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, error) {
 	if !strings.HasPrefix(secret, SecretPrefix) || len(secret) > 200 {
 		return nil, ErrUnauthenticated
 	}
 	hash := HashSecret(secret)
-	k, err := s.store.KeyBySecretHash(ctx, hash)
+	if p, ok := s.cache.get(hash, s.now()); ok {
+		return p, nil
+	}
+	k, err := s.store.KeyBySecretHash(ctx, hash, s.now().UTC())
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
@@ -159,7 +232,85 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, 
 	if k == nil || subtle.ConstantTimeCompare(k.SecretHash, hash) != 1 {
 		return nil, ErrUnauthenticated
 	}
-	return &Principal{OrganizationID: k.OrganizationID, KeyID: k.ID, Permissions: k.Permissions}, nil
+	p := &Principal{OrganizationID: k.OrganizationID, KeyID: k.ID, Permissions: k.Permissions, RateLimit: k.RateLimit}
+	s.cache.put(hash, p, s.now())
+	return p, nil
+}
+
+// Keys lists the keys of organization orgID, without their secrets (only
+// hashes are stored). An organization id that is not a UUID wraps
+// ErrInvalid.
+func (s *Service) Keys(ctx context.Context, orgID string) ([]Key, error) {
+	if _, err := uuid.Parse(orgID); err != nil {
+		return nil, fmt.Errorf("%w: organization id %q is not a UUID", ErrInvalid, orgID)
+	}
+	keys, err := s.store.Keys(ctx, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("list keys: %w", err)
+	}
+	return keys, nil
+}
+
+// RevokeKey revokes key id: it authenticates no more, on a node that
+// cached it within the cache's lifetime (WithCache), elsewhere at once.
+// An unknown or already revoked key wraps ErrInvalid.
+func (s *Service) RevokeKey(ctx context.Context, id string) error {
+	if _, err := uuid.Parse(id); err != nil {
+		return fmt.Errorf("%w: key id %q is not a UUID", ErrInvalid, id)
+	}
+	ok, err := s.store.RevokeKey(ctx, id, s.now().UTC().Truncate(time.Second))
+	if err != nil {
+		return fmt.Errorf("revoke key: %w", err)
+	}
+	if !ok {
+		return fmt.Errorf("%w: no valid key has id %s", ErrInvalid, id)
+	}
+	return nil
+}
+
+// maxCachedKeys bounds the principal cache; when it is full, expired
+// entries go, and if none has expired, everything does.
+const maxCachedKeys = 10000
+
+// principalCache remembers authenticated principals by secret hash.
+type principalCache struct {
+	ttl time.Duration
+	mu  sync.Mutex
+	m   map[[sha256.Size]byte]cachedPrincipal
+}
+
+type cachedPrincipal struct {
+	p       *Principal
+	expires time.Time
+}
+
+// get returns the principal of hash while it is fresh; a nil cache has none.
+func (c *principalCache) get(hash []byte, now time.Time) (*Principal, bool) {
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[[sha256.Size]byte(hash)]
+	if !ok || !now.Before(e.expires) {
+		return nil, false
+	}
+	return e.p, true
+}
+
+func (c *principalCache) put(hash []byte, p *Principal, now time.Time) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= maxCachedKeys {
+		maps.DeleteFunc(c.m, func(_ [sha256.Size]byte, e cachedPrincipal) bool { return !now.Before(e.expires) })
+		if len(c.m) >= maxCachedKeys {
+			clear(c.m)
+		}
+	}
+	c.m[[sha256.Size]byte(hash)] = cachedPrincipal{p: p, expires: now.Add(c.ttl)}
 }
 
 // SecretPrefix starts every secret key.

@@ -66,8 +66,8 @@ func TestDependencyDirection(t *testing.T) {
 		{pkg: module + "/pkg/filter", stdOnly: true},
 		{pkg: module + "/pkg/client", stdOnly: true},
 		{pkg: module + "/internal/testsync", stdOnly: true},
-		{pkg: module + "/internal/httpapi", forbidden: []string{module + "/internal/postgres", module + "/internal/localpg", "github.com/jmoiron/sqlx", "github.com/lib/pq"}},
-		{pkg: module + "/internal/postgres", forbidden: []string{module + "/internal/httpapi", "github.com/go-chi/", "net/http"}},
+		{pkg: module + "/internal/httpapi", forbidden: []string{module + "/internal/postgres", module + "/internal/localpg", module + "/internal/app", "github.com/jmoiron/sqlx", "github.com/lib/pq"}},
+		{pkg: module + "/internal/postgres", forbidden: []string{module + "/internal/httpapi", module + "/internal/app", "github.com/go-chi/", "net/http"}},
 	}
 	for _, r := range rules {
 		if _, ok := pkgs[r.pkg]; !ok {
@@ -91,6 +91,11 @@ func TestDependencyDirection(t *testing.T) {
 		for _, imp := range p.Imports {
 			if strings.HasPrefix(imp, module+"/cmd") {
 				t.Errorf("%s imports %s: nothing may import a command", path, imp)
+			}
+			// The composition root knows everyone, so only the commands
+			// may use it (tests too: they are not listed here).
+			if imp == module+"/internal/app" && !strings.HasPrefix(path, module+"/cmd/") {
+				t.Errorf("%s imports %s: only the commands wire the service", path, imp)
 			}
 		}
 	}

@@ -5,6 +5,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"strconv"
@@ -30,9 +31,32 @@ type Config struct {
 	LogLevel slog.Level
 	// DBMaxConns caps the connection pool (DB_MAX_CONNS, default 20).
 	DBMaxConns int
+	// DBStatementTimeout cancels any statement that runs longer
+	// (DB_STATEMENT_TIMEOUT, a Go duration, default 5s); the request is
+	// then answered 503.
+	DBStatementTimeout time.Duration
+	// DBPoolWait bounds the wait for a free connection of the pool
+	// (DB_POOL_WAIT, a Go duration, default 2s); the request is then
+	// answered 503.
+	DBPoolWait time.Duration
 	// ShutdownTimeout bounds the graceful shutdown (SHUTDOWN_TIMEOUT, a Go
 	// duration, default 15s).
 	ShutdownTimeout time.Duration
+	// AuthCacheTTL is how long an authenticated API key is remembered by
+	// a node, sparing a statement per request (AUTH_CACHE_TTL, a Go
+	// duration, default 10s; 0 turns it off). A key changed or removed in
+	// the database keeps working on a node for up to this long.
+	AuthCacheTTL time.Duration
+	// RateLimit is the default rate limit of API keys without one of their
+	// own, in requests a second per node (RATE_LIMIT; 0, the default, means
+	// none); RateLimitBurst how many may come at once (RATE_LIMIT_BURST,
+	// default twice RateLimit).
+	RateLimit      float64
+	RateLimitBurst int
+	// MetricsAddr is where GET /metrics (Prometheus) is served
+	// (METRICS_ADDR): empty serves it on Addr with the API, "off" not at
+	// all, HOST:PORT on a listener of its own.
+	MetricsAddr string
 	// CORSOrigins are the browser origins allowed to call the API
 	// (CORS_ALLOWED_ORIGINS, comma-separated, e.g.
 	// https://dashboard.example.com, or * for any); empty: no CORS headers.
@@ -43,12 +67,15 @@ type Config struct {
 // It returns an error naming the variable for any invalid value.
 func Load(getenv func(string) string) (Config, error) {
 	c := Config{
-		Addr:            or(getenv("ADDR"), "127.0.0.1:8080"),
-		DatabaseURL:     strings.TrimSpace(getenv("DATABASE_URL")),
-		DataDir:         or(getenv("DATA_DIR"), ".data"),
-		PublicURL:       strings.TrimSuffix(strings.TrimSpace(getenv("PUBLIC_URL")), "/"),
-		DBMaxConns:      20,
-		ShutdownTimeout: 15 * time.Second,
+		Addr:               or(getenv("ADDR"), "127.0.0.1:8080"),
+		DatabaseURL:        strings.TrimSpace(getenv("DATABASE_URL")),
+		DataDir:            or(getenv("DATA_DIR"), ".data"),
+		PublicURL:          strings.TrimSuffix(strings.TrimSpace(getenv("PUBLIC_URL")), "/"),
+		DBMaxConns:         20,
+		DBStatementTimeout: 5 * time.Second,
+		DBPoolWait:         2 * time.Second,
+		ShutdownTimeout:    15 * time.Second,
+		AuthCacheTTL:       10 * time.Second,
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return c, fmt.Errorf("ADDR %q: want HOST:PORT: %w", c.Addr, err)
@@ -71,12 +98,51 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.DBMaxConns = n
 	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"DB_STATEMENT_TIMEOUT", &c.DBStatementTimeout}, {"DB_POOL_WAIT", &c.DBPoolWait}} {
+		if v := getenv(d.name); v != "" {
+			dur, err := time.ParseDuration(v)
+			if err != nil || dur < time.Millisecond || dur > time.Hour {
+				return c, fmt.Errorf("%s %q: want a duration from 1ms to 1h such as 5s", d.name, v)
+			}
+			*d.dst = dur
+		}
+	}
 	if v := getenv("SHUTDOWN_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
 			return c, fmt.Errorf("SHUTDOWN_TIMEOUT %q: want a positive duration such as 15s", v)
 		}
 		c.ShutdownTimeout = d
+	}
+	if v := getenv("RATE_LIMIT"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f > 1e6 || math.IsNaN(f) {
+			return c, fmt.Errorf("RATE_LIMIT %q: want requests a second, such as 50 (0 for none)", v)
+		}
+		c.RateLimit = f
+	}
+	if v := getenv("RATE_LIMIT_BURST"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1e7 {
+			return c, fmt.Errorf("RATE_LIMIT_BURST %q: want a whole number of at least 1", v)
+		}
+		c.RateLimitBurst = n
+	}
+	c.MetricsAddr = strings.TrimSpace(getenv("METRICS_ADDR"))
+	if c.MetricsAddr != "" && c.MetricsAddr != "off" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return c, fmt.Errorf("METRICS_ADDR %q: want HOST:PORT, off, or nothing: %w", c.MetricsAddr, err)
+		}
+	}
+	if v := getenv("AUTH_CACHE_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > time.Hour {
+			return c, fmt.Errorf("AUTH_CACHE_TTL %q: want a duration from 0s to 1h such as 10s", v)
+		}
+		c.AuthCacheTTL = d
 	}
 	for o := range strings.SplitSeq(getenv("CORS_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSuffix(strings.TrimSpace(o), "/"); o == "" {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -13,7 +14,8 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != "127.0.0.1:8080" || c.DataDir != ".data" || c.DBMaxConns != 20 || c.CORSOrigins != nil {
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != ".data" || c.DBMaxConns != 20 || c.CORSOrigins != nil || c.AuthCacheTTL != 10*time.Second ||
+		c.DBStatementTimeout != 5*time.Second || c.DBPoolWait != 2*time.Second {
 		t.Errorf("defaults: %+v", c)
 	}
 }
@@ -38,7 +40,8 @@ func TestLoadCORSOrigins(t *testing.T) {
 func TestLoadRejectsBadValues(t *testing.T) {
 	for name, v := range map[string]string{
 		"ADDR": "8080", "PUBLIC_URL": "api.example.com", "LOG_LEVEL": "loud",
-		"DB_MAX_CONNS": "0", "SHUTDOWN_TIMEOUT": "-1s",
+		"DB_MAX_CONNS": "0", "SHUTDOWN_TIMEOUT": "-1s", "AUTH_CACHE_TTL": "2h",
+		"DB_STATEMENT_TIMEOUT": "0s", "DB_POOL_WAIT": "soon", "METRICS_ADDR": "9090", "RATE_LIMIT": "-1", "RATE_LIMIT_BURST": "0",
 	} {
 		if _, err := Load(env(map[string]string{name: v})); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=%q: %v, want an error naming the variable", name, v, err)

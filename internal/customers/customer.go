@@ -2,6 +2,11 @@
 // lead source and the rules that govern them (validation, derived fields,
 // revisions, upserts, merges). It defines the Store it needs and knows nothing
 // of HTTP, SQL or any driver: adapters depend on it, never the reverse.
+//
+// The value objects (Contact, ContactEmail, ContactPhone, PaymentInstrument,
+// LeadSourceData) are defined once, here, with the json tags of their API
+// and stored form (the same JSON) and the validate tags of their rules;
+// the HTTP adapter decodes into them and the store encodes them as they are.
 package customers
 
 import (
@@ -9,16 +14,17 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"reflect"
 	"time"
 )
 
-// Customer is one customer of an organization.
+// Customer is one customer of an organization, as the business rules see
+// it. Its representation for clients is a View, rendered by the store.
 //
 // Optional values are pointers so that "absent" (nil) differs from the zero
 // value. Email, FirstName and LastName are not stored separately in the
 // domain: they are derived from PrimaryAddress by the methods of the same name.
 type Customer struct {
-	OrganizationID           string
 	ID                       string
 	WebsiteID                *string
 	DefaultPaymentInstrument *PaymentInstrument
@@ -37,9 +43,6 @@ type Customer struct {
 	InvoiceCount    int64
 	LastPaymentTime *time.Time
 	Tags            []string
-
-	// HasLeadSource reports whether a lead source exists; set on reads.
-	HasLeadSource bool
 }
 
 // Email is the primary email of the primary address, else its first email,
@@ -76,8 +79,8 @@ func (c *Customer) LastName() *string {
 
 // PaymentInstrument names a customer's default way to pay.
 type PaymentInstrument struct {
-	Method              string
-	PaymentInstrumentID *string
+	Method              string  `json:"method" validate:"required,paymentmethod"`
+	PaymentInstrumentID *string `json:"paymentInstrumentId" validate:"omitnil,min=1,max=50"`
 }
 
 // PaymentMethods are the accepted values of PaymentInstrument.Method.
@@ -94,59 +97,96 @@ type Money struct {
 // sums are exact (amounts are stored as numeric(19,4)).
 type Amount int64
 
+// MaxContactPoints bounds the emails and the phone numbers of a contact
+// (SPEC §14), so that one customer stays small.
+const MaxContactPoints = 20
+
 // Contact is a ContactObject: a person's name, postal address, phones and
-// emails. Strings are nil when absent; they are never empty.
+// emails. Strings are nil when absent; they are never empty. The lists are
+// never nil on a contact the service has stored.
 type Contact struct {
-	FirstName    *string
-	LastName     *string
-	Organization *string
-	JobTitle     *string
-	Address      *string
-	Address2     *string
-	City         *string
-	Region       *string
-	Country      *string
-	PostalCode   *string
-	Dob          *string
-	PhoneNumbers []ContactPoint
-	Emails       []ContactPoint
-	// Hash is derived: see ContactHash. Set by the service on every write.
-	Hash string
+	FirstName    *string        `json:"firstName" validate:"omitnil,min=1,max=45"`
+	LastName     *string        `json:"lastName" validate:"omitnil,min=1,max=45"`
+	Organization *string        `json:"organization" validate:"omitnil,min=1,max=255"`
+	JobTitle     *string        `json:"jobTitle" validate:"omitnil,min=1,max=255"`
+	Address      *string        `json:"address" validate:"omitnil,min=1,max=60"`
+	Address2     *string        `json:"address2" validate:"omitnil,min=1,max=60"`
+	City         *string        `json:"city" validate:"omitnil,min=1,max=45"`
+	Region       *string        `json:"region" validate:"omitnil,min=1,max=45"`
+	Country      *string        `json:"country" validate:"omitnil,country"`
+	PostalCode   *string        `json:"postalCode" validate:"omitnil,min=1,max=10,postalcode"`
+	Dob          *string        `json:"dob" validate:"omitnil,date"`
+	PhoneNumbers []ContactPhone `json:"phoneNumbers" validate:"max=20,dive"`
+	Emails       []ContactEmail `json:"emails" validate:"max=20,dive"`
+	// Hash is derived (ContactHash) and set by the service on every write;
+	// a client's value is ignored.
+	Hash string `json:"hash"`
 }
 
-// ContactPoint is one email address or phone number of a Contact.
-type ContactPoint struct {
-	Label   string
-	Value   string
-	Primary bool
+// ContactEmail is one email address of a Contact.
+type ContactEmail struct {
+	Label   string `json:"label" validate:"required,max=45"`
+	Value   string `json:"value" validate:"required,max=255,email"`
+	Primary bool   `json:"primary"`
+}
+
+// ContactPhone is one phone number of a Contact.
+type ContactPhone struct {
+	Label   string `json:"label" validate:"required,max=45"`
+	Value   string `json:"value" validate:"required,max=50"`
+	Primary bool   `json:"primary"`
+}
+
+// MarshalJSON writes the contact with its lists as [] when empty, as the
+// API shows them, whatever built the value.
+func (c Contact) MarshalJSON() ([]byte, error) {
+	type plain Contact // without this method
+	return json.Marshal(plain(c.normalized()))
+}
+
+// normalized returns a copy of c whose nil lists are empty, as stored.
+func (c Contact) normalized() Contact {
+	if c.PhoneNumbers == nil {
+		c.PhoneNumbers = []ContactPhone{}
+	}
+	if c.Emails == nil {
+		c.Emails = []ContactEmail{}
+	}
+	return c
 }
 
 // ContactHash returns the SHA-1 (40 lower-case hex characters) of the
-// contact's values serialized as JSON with sorted keys, every field present
-// (null when absent), lists in their given order and the hash itself left out,
-// so that two contacts with the same values have the same hash.
+// contact's canonical JSON (SPEC §10): every field of Contact under its json
+// name but the hash itself, null when absent, lists in their given order
+// ([] when empty), keys sorted at every level, no HTML escaping. It is
+// derived from the type, so a field added to Contact is hashed too.
 func ContactHash(c *Contact) string {
-	points := func(ps []ContactPoint) []map[string]any {
-		out := make([]map[string]any, 0, len(ps))
-		for _, p := range ps {
-			out = append(out, map[string]any{"label": p.Label, "value": p.Value, "primary": p.Primary})
-		}
-		return out
+	sum := sha1.Sum(canonicalJSON(c.normalized(), "hash"))
+	return hex.EncodeToString(sum[:])
+}
+
+// canonicalJSON encodes v (a struct of JSON-encodable values) with its keys
+// sorted at every level, without the top-level keys in omit.
+func canonicalJSON(v any, omit ...string) []byte {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		panic("customers: canonical JSON of " + reflect.TypeOf(v).String() + ": " + err.Error())
 	}
-	// encoding/json writes map keys sorted, which makes the serialization canonical.
-	doc := map[string]any{
-		"firstName": c.FirstName, "lastName": c.LastName, "organization": c.Organization,
-		"jobTitle": c.JobTitle, "address": c.Address, "address2": c.Address2, "city": c.City,
-		"region": c.Region, "country": c.Country, "postalCode": c.PostalCode, "dob": c.Dob,
-		"phoneNumbers": points(c.PhoneNumbers), "emails": points(c.Emails),
+	var doc map[string]any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		panic("customers: canonical JSON: " + err.Error())
+	}
+	for _, k := range omit {
+		delete(doc, k)
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false) // "<" stays "<", as standard JSON tools write it
+	// encoding/json writes map keys sorted, which makes the form canonical.
 	if err := enc.Encode(doc); err != nil {
-		// Only strings, bools and maps of them: encoding cannot fail.
-		panic("customers: contact hash: " + err.Error())
+		panic("customers: canonical JSON: " + err.Error())
 	}
-	sum := sha1.Sum(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
-	return hex.EncodeToString(sum[:])
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }

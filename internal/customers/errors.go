@@ -13,9 +13,11 @@ type Kind int
 const (
 	KindInternal           Kind = iota // a bug or a failed dependency; details only in logs
 	KindInvalid                        // the input breaks a rule (422)
+	KindBadQuery                       // a malformed query parameter (400): Param and Offset say where
 	KindNotFound                       // the resource does not exist for this organization (404)
 	KindConflict                       // the request conflicts with the current state (409)
 	KindPreconditionFailed             // If-Match / If-None-Match did not hold (412)
+	KindUnavailable                    // the store is down or too busy to answer in time (503): retry later
 )
 
 // FieldError names an invalid input field by its API path, such as
@@ -26,12 +28,17 @@ type FieldError struct {
 }
 
 // Error is a domain error: a kind, a message safe to show to clients, the
-// invalid fields when Kind is KindInvalid, and the underlying cause (for logs).
+// invalid fields when Kind is KindInvalid, where a KindBadQuery error is,
+// and the underlying cause (for logs).
 type Error struct {
 	Kind    Kind
 	Message string
 	Fields  []FieldError
-	Err     error
+	// Param names the query parameter of a KindBadQuery error and Offset
+	// the 0-based character offset in its value where the problem is.
+	Param  string
+	Offset int
+	Err    error
 }
 
 func (e *Error) Error() string {
@@ -55,6 +62,12 @@ func ErrorKind(err error) Kind {
 
 func invalid(fields ...FieldError) error {
 	return &Error{Kind: KindInvalid, Message: "The request body has invalid fields.", Fields: fields}
+}
+
+// BadQuery is the KindBadQuery error of query parameter param at character
+// offset: message says what is wrong there.
+func BadQuery(param string, offset int, message string) *Error {
+	return &Error{Kind: KindBadQuery, Param: param, Offset: offset, Message: message}
 }
 
 func notFound(format string, args ...any) error {

@@ -10,17 +10,17 @@ import (
 // LeadSourceData is where a customer came from: the values a client writes.
 // Each is nil when unknown.
 type LeadSourceData struct {
-	Medium       *string `validate:"omitnil,max=512"`
-	Source       *string `validate:"omitnil,max=512"`
-	Campaign     *string `validate:"omitnil,max=512"`
-	Term         *string `validate:"omitnil,max=512"`
-	Content      *string `validate:"omitnil,max=512"`
-	Affiliate    *string `validate:"omitnil,max=512"`
-	SubAffiliate *string `validate:"omitnil,max=512"`
-	SalesAgent   *string `validate:"omitnil,max=512"`
-	ClickID      *string `validate:"omitnil,max=512"`
-	Path         *string `validate:"omitnil,max=512"`
-	Referrer     *string `validate:"omitnil,max=2083,uri"`
+	Medium       *string `json:"medium" validate:"omitnil,max=512"`
+	Source       *string `json:"source" validate:"omitnil,max=512"`
+	Campaign     *string `json:"campaign" validate:"omitnil,max=512"`
+	Term         *string `json:"term" validate:"omitnil,max=512"`
+	Content      *string `json:"content" validate:"omitnil,max=512"`
+	Affiliate    *string `json:"affiliate" validate:"omitnil,max=512"`
+	SubAffiliate *string `json:"subAffiliate" validate:"omitnil,max=512"`
+	SalesAgent   *string `json:"salesAgent" validate:"omitnil,max=512"`
+	ClickID      *string `json:"clickId" validate:"omitnil,max=512"`
+	Path         *string `json:"path" validate:"omitnil,max=512"`
+	Referrer     *string `json:"referrer" validate:"omitnil,max=2083,uri"`
 }
 
 // LeadSource is a customer's lead source: its current values, and Original,
@@ -31,45 +31,38 @@ type LeadSource struct {
 	Original    LeadSourceData
 	CreatedTime time.Time
 	UpdatedTime time.Time
-	// Revision is the customer's revision, which is also the lead source's
-	// entity tag; set on every lead source the service returns.
-	Revision int64
 }
 
-// GetLeadSource returns the lead source of customer id. A missing customer
-// or a customer without a lead source is a KindNotFound error (naming the
-// merge target when id was merged away).
+// GetLeadSource returns the lead source of customer id, rendered. A missing
+// customer or a customer without a lead source is a KindNotFound error
+// (naming the merge target when id was merged away).
 //
 // It reads without locking: one statement returns the lead source with its
 // customer's revision from a single snapshot, so a read neither waits for
 // writers of the customer nor makes them wait, and writes nothing.
-func (s *Service) GetLeadSource(ctx context.Context, orgID, id string) (*LeadSource, error) {
+func (s *Service) GetLeadSource(ctx context.Context, orgID, id string) (*LeadSourceView, error) {
 	if !ValidID(id) {
 		return nil, notFound("Customer %q was not found.", id)
 	}
-	found, err := s.store.LeadSources(ctx, orgID, []string{id})
+	ls, exists, err := s.store.GetLeadSourceView(ctx, orgID, id)
 	if err != nil {
 		return nil, fmt.Errorf("get lead source: %w", err)
 	}
-	if ls := found[id]; ls != nil {
+	switch {
+	case ls != nil:
 		return ls, nil
-	}
-	c, err := s.store.GetCustomer(ctx, orgID, id)
-	if err != nil {
-		return nil, fmt.Errorf("get lead source: %w", err)
-	}
-	if c == nil {
+	case !exists:
 		return nil, s.missing(ctx, orgID, id)
 	}
 	return nil, notFound("Customer %q has no lead source.", id)
 }
 
-// PutLeadSource sets the lead source of customer id: the first write creates
-// it (created is true) and copies the values into Original; later writes
-// replace the current values only. A write that changes anything bumps the
-// customer's revision and updatedTime. A missing customer is KindNotFound
-// and nothing is written.
-func (s *Service) PutLeadSource(ctx context.Context, orgID, id string, data LeadSourceData, pre Precondition) (ls *LeadSource, created bool, err error) {
+// PutLeadSource sets the lead source of customer id and returns it
+// rendered: the first write creates it (created is true) and copies the
+// values into Original; later writes replace the current values only. A
+// write that changes anything bumps the customer's revision and
+// updatedTime. A missing customer is KindNotFound and nothing is written.
+func (s *Service) PutLeadSource(ctx context.Context, orgID, id string, data LeadSourceData, pre Precondition) (v *LeadSourceView, created bool, err error) {
 	if err := validateLeadSource("", data); err != nil {
 		return nil, false, err
 	}
@@ -89,7 +82,7 @@ func (s *Service) PutLeadSource(ctx context.Context, orgID, id string, data Lead
 		}
 		now := s.clock()
 		var changed bool
-		if ls, created, changed, err = writeLeadSource(ctx, tx, c, cur, data, now); err != nil {
+		if _, created, changed, err = writeLeadSource(ctx, tx, c, cur, data, now); err != nil {
 			return err
 		}
 		if changed {
@@ -98,13 +91,13 @@ func (s *Service) PutLeadSource(ctx context.Context, orgID, id string, data Lead
 				return err
 			}
 		}
-		ls.Revision = c.Revision
-		return nil
+		v, err = tx.LeadSourceView(ctx, id)
+		return err
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("put lead source: %w", err)
 	}
-	return ls, created, nil
+	return v, created, nil
 }
 
 // DeleteLeadSource removes the lead source of customer id, Original
@@ -174,7 +167,6 @@ func writeLeadSource(ctx context.Context, tx Tx, c *Customer, cur *LeadSource, d
 	if err := tx.PutLeadSource(ctx, ls); err != nil {
 		return nil, false, false, err
 	}
-	c.HasLeadSource = true
 	return ls, created, true, nil
 }
 

@@ -20,38 +20,22 @@ type ListQuery struct {
 	Limit, Offset int
 }
 
-// Page is one page of customers and the exact number that match in all.
-type Page struct {
-	Customers []*Customer
-	Total     int64
-}
-
 // MaxLimit is the largest page a list may ask for.
 const MaxLimit = 1000
 
-// List returns a page of customers of organization orgID. Limit and Offset
-// outside their ranges are KindInvalid; an invalid Filter or Sort is the
-// store's query error (a *filter.Error in its chain), passed through as is.
-func (s *Service) List(ctx context.Context, orgID string, q ListQuery) (*Page, error) {
+// List writes to w the page of organization orgID's customers that q asks
+// for, rendered with what opt asks for, after the exact total. Limit and
+// Offset outside their ranges, and a malformed Filter or Sort, are
+// KindBadQuery errors returned before w is called.
+func (s *Service) List(ctx context.Context, orgID string, q ListQuery, opt ViewOptions, w PageWriter) error {
 	if q.Limit < 0 || q.Limit > MaxLimit {
-		return nil, invalid(FieldError{Field: "limit", Message: fmt.Sprintf("must be from 0 to %d", MaxLimit)})
+		return BadQuery("limit", 0, fmt.Sprintf("must be from 0 to %d", MaxLimit))
 	}
 	if q.Offset < 0 {
-		return nil, invalid(FieldError{Field: "offset", Message: "must be at least 0"})
+		return BadQuery("offset", 0, "must be at least 0")
 	}
-	p, err := s.store.ListCustomers(ctx, orgID, q)
-	if err != nil {
-		return nil, fmt.Errorf("list customers: %w", err)
+	if err := s.store.ListViews(ctx, orgID, q, opt, w); err != nil {
+		return fmt.Errorf("list customers: %w", err)
 	}
-	return p, nil
-}
-
-// LeadSources returns the lead sources of the given customers by customer id,
-// in one read; customers without one are absent from the map.
-func (s *Service) LeadSources(ctx context.Context, orgID string, ids []string) (map[string]*LeadSource, error) {
-	m, err := s.store.LeadSources(ctx, orgID, ids)
-	if err != nil {
-		return nil, fmt.Errorf("lead sources: %w", err)
-	}
-	return m, nil
+	return nil
 }

@@ -3,6 +3,7 @@ package customers
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 )
@@ -25,15 +26,14 @@ import (
 // targetID == id is KindConflict, and so is a union of customFields over
 // MaxCustomFieldsBytes (nothing changes then); a missing duplicate or target is
 // KindNotFound naming which (the duplicate when both are missing).
-func (s *Service) Merge(ctx context.Context, orgID, id, targetID string, pre Precondition) (*Customer, error) {
+func (s *Service) Merge(ctx context.Context, orgID, id, targetID string, pre Precondition) error {
 	if targetID == "" {
-		return nil, &Error{Kind: KindInvalid, Message: "The targetCustomerId query parameter is required.",
+		return &Error{Kind: KindInvalid, Message: "The targetCustomerId query parameter is required.",
 			Fields: []FieldError{{Field: "targetCustomerId", Message: "is required: the id of the customer to merge into"}}}
 	}
 	if targetID == id {
-		return nil, conflict("A customer cannot be merged into itself.")
+		return conflict("A customer cannot be merged into itself.")
 	}
-	var target *Customer
 	err := s.store.InTx(ctx, orgID, func(tx Tx) error {
 		dup, tgt, err := s.lockPair(ctx, tx, id, targetID)
 		if err != nil {
@@ -42,7 +42,7 @@ func (s *Service) Merge(ctx context.Context, orgID, id, targetID string, pre Pre
 		if err := pre.check(true, dup.Revision); err != nil {
 			return err
 		}
-		target = mergeFields(tgt, dup, s.clock())
+		target := mergeFields(tgt, dup, s.clock())
 		// The union must itself be a valid customer: a merged customer that
 		// a client could not PUT back unchanged would be a trap.
 		if n, err := serializedSize(target.CustomFields); err != nil || n > MaxCustomFieldsBytes {
@@ -60,9 +60,9 @@ func (s *Service) Merge(ctx context.Context, orgID, id, targetID string, pre Pre
 		return tx.UpdateCustomer(ctx, target)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("merge customer: %w", err)
+		return fmt.Errorf("merge customer: %w", err)
 	}
-	return target, nil
+	return nil
 }
 
 // lockPair locks the duplicate and the target in id order and returns them,
@@ -119,12 +119,8 @@ func mergeFields(tgt, dup *Customer, now time.Time) *Customer {
 	}
 	m.IsEddRequired = tgt.IsEddRequired || dup.IsEddRequired
 	m.CustomFields = make(map[string]any, len(tgt.CustomFields)+len(dup.CustomFields))
-	for k, v := range dup.CustomFields {
-		m.CustomFields[k] = v
-	}
-	for k, v := range tgt.CustomFields {
-		m.CustomFields[k] = v
-	}
+	maps.Copy(m.CustomFields, dup.CustomFields)
+	maps.Copy(m.CustomFields, tgt.CustomFields) // the target wins on equal keys
 	m.Tags = slices.Clone(tgt.Tags)
 	for _, t := range dup.Tags {
 		if !slices.Contains(m.Tags, t) {
@@ -138,7 +134,6 @@ func mergeFields(tgt, dup *Customer, now time.Time) *Customer {
 	if dup.LastPaymentTime != nil && (m.LastPaymentTime == nil || dup.LastPaymentTime.After(*m.LastPaymentTime)) {
 		m.LastPaymentTime = dup.LastPaymentTime
 	}
-	m.HasLeadSource = tgt.HasLeadSource || dup.HasLeadSource
 	touch(&m, now)
 	return &m
 }

@@ -14,17 +14,19 @@ import (
 // Store is the persistence the service needs. Every method is scoped to one
 // organization; a customer of another organization does not exist for it.
 type Store interface {
-	// GetCustomer returns the customer, or nil and no error when it does not exist.
-	GetCustomer(ctx context.Context, orgID, id string) (*Customer, error)
+	// GetView returns customer id rendered, or nil and no error when it
+	// does not exist.
+	GetView(ctx context.Context, orgID, id string, opt ViewOptions) (*View, error)
+	// GetLeadSourceView returns the lead source of customer id rendered, or
+	// nil and whether the customer exists when it has none.
+	GetLeadSourceView(ctx context.Context, orgID, id string) (ls *LeadSourceView, customerExists bool, err error)
 	// MergedInto returns the id of the customer that id was merged into, or
 	// "" when id was never merged away.
 	MergedInto(ctx context.Context, orgID, id string) (string, error)
-	// ListCustomers returns the page q asks for and the exact total that
-	// match. A malformed filter or sort is an error the caller can show.
-	ListCustomers(ctx context.Context, orgID string, q ListQuery) (*Page, error)
-	// LeadSources returns the lead sources of the customers ids that have
-	// one, keyed by customer id, with Revision set to the customer's.
-	LeadSources(ctx context.Context, orgID string, ids []string) (map[string]*LeadSource, error)
+	// ListViews writes to w the page q asks for, rendered, after the exact
+	// total that match, all read from one snapshot. A malformed filter or
+	// sort is a KindBadQuery error, returned before w is called.
+	ListViews(ctx context.Context, orgID string, q ListQuery, opt ViewOptions, w PageWriter) error
 	// InTx runs fn in one transaction and commits when fn returns nil; any
 	// error rolls everything back. fn may be called again when the database
 	// reports a serialization failure or deadlock, so it must have no effects
@@ -32,7 +34,8 @@ type Store interface {
 	InTx(ctx context.Context, orgID string, fn func(Tx) error) error
 }
 
-// Tx is the work that can be done inside one transaction of one organization.
+// Tx is the work that can be done inside one transaction of one
+// organization; the organization is the transaction's, never an argument.
 type Tx interface {
 	// LockCustomer returns the customer locked for update until the
 	// transaction ends, or nil when it does not exist.
@@ -43,6 +46,8 @@ type Tx interface {
 	InsertCustomer(ctx context.Context, c *Customer) (bool, error)
 	// UpdateCustomer writes every stored field of c over the existing row.
 	UpdateCustomer(ctx context.Context, c *Customer) error
+	// View renders customer id as the transaction sees it, or nil.
+	View(ctx context.Context, id string, opt ViewOptions) (*View, error)
 	// MergedInto is Store.MergedInto seen from inside the transaction.
 	MergedInto(ctx context.Context, id string) (string, error)
 	// DeleteCustomer deletes customer id and its lead source.
@@ -55,7 +60,9 @@ type Tx interface {
 	// GetLeadSource returns the lead source of customer id, or nil. Lock the
 	// customer first: its row lock guards its lead source.
 	GetLeadSource(ctx context.Context, id string) (*LeadSource, error)
-	// PutLeadSource inserts or replaces ls.
+	// LeadSourceView renders the lead source of customer id, or nil.
+	LeadSourceView(ctx context.Context, id string) (*LeadSourceView, error)
+	// PutLeadSource inserts or replaces ls (of customer ls.CustomerID).
 	PutLeadSource(ctx context.Context, ls *LeadSource) error
 	// DeleteLeadSource deletes the lead source of customer id and reports
 	// whether there was one.
@@ -75,9 +82,6 @@ type Option func(*Service)
 // WithClock replaces the wall clock (tests use a fixed or stepping clock).
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
-// WithIDGenerator replaces the UUID v4 generator for server-made ids.
-func WithIDGenerator(newID func() string) Option { return func(s *Service) { s.newID = newID } }
-
 // NewService returns a Service over store.
 func NewService(store Store, opts ...Option) *Service {
 	s := &Service{store: store, now: time.Now, newID: func() string { return uuid.New().String() }}
@@ -88,20 +92,22 @@ func NewService(store Store, opts ...Option) *Service {
 }
 
 // Input is the writable part of a customer as a client sends it on POST or
-// PUT. Nil means "not sent", which takes the field's default.
+// PUT, with its rules. Nil means "not sent", which takes the field's default.
 type Input struct {
-	WebsiteID                *string
-	DefaultPaymentInstrument *PaymentInstrument
-	CustomFields             map[string]any
-	PrimaryAddress           *Contact
-	Locale                   *string
-	IsEddRequired            *bool
+	WebsiteID                *string            `json:"websiteId" validate:"omitnil,min=1,max=50"`
+	DefaultPaymentInstrument *PaymentInstrument `json:"defaultPaymentInstrument" validate:"omitnil"`
+	// CustomFields is checked by checkCustomFields: its rules are about
+	// keys and JSON types, which tags cannot say.
+	CustomFields   map[string]any `json:"customFields"`
+	PrimaryAddress *Contact       `json:"primaryAddress" validate:"omitnil"`
+	Locale         *string        `json:"locale" validate:"omitnil,locale"`
+	IsEddRequired  *bool          `json:"isEddRequired"`
 	// PaymentToken is accepted from clients only to be refused: this service
 	// keeps no payment vault.
-	PaymentToken *string
+	PaymentToken *string `json:"paymentToken"`
 	// LeadSource, when not nil, sets the customer's lead source in the same
 	// transaction, as PutLeadSource does; nil leaves it untouched.
-	LeadSource *LeadSourceData
+	LeadSource *LeadSourceData `json:"leadSource" validate:"omitnil"`
 }
 
 // Precondition is a client's condition on the current state of a resource,
@@ -137,20 +143,21 @@ func (p Precondition) check(exists bool, rev int64) error {
 	return nil
 }
 
-// Get returns the customer id of organization orgID. A missing customer is a
-// KindNotFound error; one that was merged away names its target.
-func (s *Service) Get(ctx context.Context, orgID, id string) (*Customer, error) {
+// Get returns customer id of organization orgID, rendered with what opt
+// asks for. A missing customer is a KindNotFound error; one that was merged
+// away names its target.
+func (s *Service) Get(ctx context.Context, orgID, id string, opt ViewOptions) (*View, error) {
 	if !ValidID(id) {
 		return nil, notFound("Customer %q was not found.", id)
 	}
-	c, err := s.store.GetCustomer(ctx, orgID, id)
+	v, err := s.store.GetView(ctx, orgID, id, opt)
 	if err != nil {
 		return nil, fmt.Errorf("get customer: %w", err)
 	}
-	if c == nil {
+	if v == nil {
 		return nil, s.missing(ctx, orgID, id)
 	}
-	return c, nil
+	return v, nil
 }
 
 // missing builds the not-found error for id, naming the merge target when id
@@ -166,13 +173,15 @@ func (s *Service) missing(ctx context.Context, orgID, id string) error {
 	return notFound("Customer %q was not found.", id)
 }
 
-// Create stores a new customer with a server-made UUID v4 id, revision 0.
-// Invalid input is a KindInvalid error and nothing is written.
-func (s *Service) Create(ctx context.Context, orgID string, in Input) (*Customer, error) {
+// Create stores a new customer with a server-made UUID v4 id, revision 0,
+// and returns it rendered with what opt asks for. Invalid input is a
+// KindInvalid error and nothing is written.
+func (s *Service) Create(ctx context.Context, orgID string, in Input, opt ViewOptions) (*View, error) {
 	if err := validateInput(in); err != nil {
 		return nil, err
 	}
-	c := s.newCustomer(orgID, s.newID(), in, s.clock())
+	c := newCustomer(s.newID(), in, s.clock())
+	var v *View
 	err := s.store.InTx(ctx, orgID, func(tx Tx) error {
 		inserted, err := tx.InsertCustomer(ctx, c)
 		if err != nil {
@@ -182,13 +191,16 @@ func (s *Service) Create(ctx context.Context, orgID string, in Input) (*Customer
 			// A UUID v4 collision: practically impossible, so treat as a bug.
 			return fmt.Errorf("generated id %q already exists", c.ID)
 		}
-		_, err = s.inlineLeadSource(ctx, tx, c, in, c.CreatedTime)
+		if _, err = s.inlineLeadSource(ctx, tx, c, in, c.CreatedTime); err != nil {
+			return err
+		}
+		v, err = tx.View(ctx, c.ID, opt)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create customer: %w", err)
 	}
-	return c, nil
+	return v, nil
 }
 
 // maxUpsertAttempts bounds how often Put retries after losing a race to
@@ -197,13 +209,14 @@ func (s *Service) Create(ctx context.Context, orgID string, in Input) (*Customer
 const maxUpsertAttempts = 5
 
 // Put creates customer id with the input (created is true) or replaces every
-// writable field of the existing one. A write that changes nothing keeps the
-// revision and updatedTime. Two Puts racing on a new id create it once: the
-// loser updates the winner's row. A Put to an id that was merged away is a
+// writable field of the existing one, and returns it rendered with what opt
+// asks for. A write that changes nothing keeps the revision and
+// updatedTime. Two Puts racing on a new id create it once: the loser
+// updates the winner's row. A Put to an id that was merged away is a
 // KindConflict error naming the target, whatever its preconditions say; a
 // failed precondition is KindPreconditionFailed. On any error nothing is
 // written.
-func (s *Service) Put(ctx context.Context, orgID, id string, in Input, pre Precondition) (c *Customer, created bool, err error) {
+func (s *Service) Put(ctx context.Context, orgID, id string, in Input, pre Precondition, opt ViewOptions) (v *View, created bool, err error) {
 	if !ValidID(id) {
 		return nil, false, &Error{Kind: KindInvalid, Message: "The customer id in the path is invalid.",
 			Fields: []FieldError{{Field: "id", Message: idRuleMessage}}}
@@ -212,63 +225,75 @@ func (s *Service) Put(ctx context.Context, orgID, id string, in Input, pre Preco
 		return nil, false, err
 	}
 	err = s.store.InTx(ctx, orgID, func(tx Tx) error {
-		c, created = nil, false
-		now := s.clock() // one instant for everything this request changes
-		for attempt := 0; attempt < maxUpsertAttempts; attempt++ {
-			cur, err := tx.LockCustomer(ctx, id)
-			if err != nil {
-				return err
-			}
-			if cur != nil {
-				if err := pre.check(true, cur.Revision); err != nil {
-					return err
-				}
-				c = replace(cur, in, now)
-				lsChanged, err := s.inlineLeadSource(ctx, tx, c, in, now)
-				if err != nil {
-					return err
-				}
-				if lsChanged && c.Revision == cur.Revision {
-					touch(c, now) // one revision for the whole request
-				}
-				if c.Revision != cur.Revision {
-					return tx.UpdateCustomer(ctx, c)
-				}
-				return nil
-			}
-			next := s.newCustomer(orgID, id, in, now)
-			inserted, err := tx.InsertCustomer(ctx, next)
-			if err != nil {
-				return err
-			}
-			if !inserted {
-				continue // a concurrent Put created it first: lock and update it
-			}
-			// Checked after the insert: a merge of id committing meanwhile
-			// made the insert wait, and is visible to this later statement.
-			target, err := tx.MergedInto(ctx, id)
-			if err != nil {
-				return err
-			}
-			if target != "" {
-				return conflict("Customer %q was merged into customer %q and cannot be written again.", id, target)
-			}
-			// After the merge check, so that a conditional PUT to a
-			// merged-away id still learns where it went (409, not 412); a
-			// failure rolls the insert back.
-			if err := pre.check(false, 0); err != nil {
-				return err
-			}
-			c, created = next, true
-			_, err = s.inlineLeadSource(ctx, tx, c, in, now)
+		// InTx may run this function again after a serialization failure:
+		// nothing may carry over from an earlier attempt.
+		created = false
+		if err := s.upsert(ctx, tx, id, in, pre, &created); err != nil {
 			return err
 		}
-		return fmt.Errorf("upsert of %q lost %d races in a row", id, maxUpsertAttempts)
+		var err error
+		v, err = tx.View(ctx, id, opt)
+		return err
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("put customer: %w", err)
 	}
-	return c, created, nil
+	return v, created, nil
+}
+
+// upsert is the body of Put's transaction.
+func (s *Service) upsert(ctx context.Context, tx Tx, id string, in Input, pre Precondition, created *bool) error {
+	now := s.clock() // one instant for everything this request changes
+	for attempt := 0; attempt < maxUpsertAttempts; attempt++ {
+		cur, err := tx.LockCustomer(ctx, id)
+		if err != nil {
+			return err
+		}
+		if cur != nil {
+			if err := pre.check(true, cur.Revision); err != nil {
+				return err
+			}
+			c := replace(cur, in, now)
+			lsChanged, err := s.inlineLeadSource(ctx, tx, c, in, now)
+			if err != nil {
+				return err
+			}
+			if lsChanged && c.Revision == cur.Revision {
+				touch(c, now) // one revision for the whole request
+			}
+			if c.Revision != cur.Revision {
+				return tx.UpdateCustomer(ctx, c)
+			}
+			return nil
+		}
+		next := newCustomer(id, in, now)
+		inserted, err := tx.InsertCustomer(ctx, next)
+		if err != nil {
+			return err
+		}
+		if !inserted {
+			continue // a concurrent Put created it first: lock and update it
+		}
+		// Checked after the insert: a merge of id committing meanwhile
+		// made the insert wait, and is visible to this later statement.
+		target, err := tx.MergedInto(ctx, id)
+		if err != nil {
+			return err
+		}
+		if target != "" {
+			return conflict("Customer %q was merged into customer %q and cannot be written again.", id, target)
+		}
+		// After the merge check, so that a conditional PUT to a
+		// merged-away id still learns where it went (409, not 412); a
+		// failure rolls the insert back.
+		if err := pre.check(false, 0); err != nil {
+			return err
+		}
+		*created = true
+		_, err = s.inlineLeadSource(ctx, tx, next, in, now)
+		return err
+	}
+	return fmt.Errorf("upsert of %q lost %d races in a row", id, maxUpsertAttempts)
 }
 
 // inlineLeadSource applies the write-only leadSource of a customer write to
@@ -287,9 +312,8 @@ func (s *Service) inlineLeadSource(ctx context.Context, tx Tx, c *Customer, in I
 }
 
 // newCustomer builds a customer at revision 0 from valid input.
-func (s *Service) newCustomer(orgID, id string, in Input, now time.Time) *Customer {
+func newCustomer(id string, in Input, now time.Time) *Customer {
 	c := &Customer{
-		OrganizationID:  orgID,
 		ID:              id,
 		CreatedTime:     now,
 		UpdatedTime:     now,
@@ -325,9 +349,9 @@ func setWritable(c *Customer, in Input) {
 	c.WebsiteID = in.WebsiteID
 	c.DefaultPaymentInstrument = in.DefaultPaymentInstrument
 	c.CustomFields = copyCustomFields(in.CustomFields)
-	c.PrimaryAddress = in.PrimaryAddress
-	if c.PrimaryAddress != nil {
-		addr := *c.PrimaryAddress
+	c.PrimaryAddress = nil
+	if in.PrimaryAddress != nil {
+		addr := in.PrimaryAddress.normalized()
 		addr.Hash = ContactHash(&addr)
 		c.PrimaryAddress = &addr
 	}

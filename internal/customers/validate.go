@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
 	"reflect"
@@ -13,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/go-playground/validator/v10"
 )
@@ -24,9 +24,13 @@ var (
 	postalCodePattern = regexp.MustCompile(`^[\w\s\-]+$`)
 	// A BCP 47 language tag (fr-FR, zh-Hant-TW, es-419); "_" is accepted as
 	// the separator too because clients send POSIX-style en_US.
-	localePattern      = regexp.MustCompile(`^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$`)
-	customFieldPattern = regexp.MustCompile(`^[A-Za-z0-9_\-]{1,100}$`)
+	localePattern = regexp.MustCompile(`^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$`)
 )
+
+// CustomFieldName is the rule for the names (keys) of customFields: 1 to
+// 100 letters, digits, "_" or "-". The validator and the filter schema both
+// use it.
+var CustomFieldName = regexp.MustCompile(`^[A-Za-z0-9_\-]{1,100}$`)
 
 const (
 	idRuleMessage = `must be 1 to 50 characters of letters, digits, "_", "-", ".", "@" and "~"`
@@ -40,54 +44,19 @@ func ValidID(id string) bool {
 	return len(id) <= 50 && idPattern.MatchString(id)
 }
 
-// Contact and ContactPoint rules live in tags so that they read like the
-// contract; setting them here keeps the domain types' declarations plain.
-type contactRules struct {
-	FirstName    *string      `validate:"omitnil,min=1,max=45"`
-	LastName     *string      `validate:"omitnil,min=1,max=45"`
-	Organization *string      `validate:"omitnil,min=1,max=255"`
-	JobTitle     *string      `validate:"omitnil,min=1,max=255"`
-	Address      *string      `validate:"omitnil,min=1,max=60"`
-	Address2     *string      `validate:"omitnil,min=1,max=60"`
-	City         *string      `validate:"omitnil,min=1,max=45"`
-	Region       *string      `validate:"omitnil,min=1,max=45"`
-	Country      *string      `validate:"omitnil,country"`
-	PostalCode   *string      `validate:"omitnil,min=1,max=10,postalcode"`
-	Dob          *string      `validate:"omitnil,date"`
-	PhoneNumbers []phoneRules `validate:"dive"`
-	Emails       []emailRules `validate:"dive"`
-}
-
-type phoneRules struct {
-	Label string `validate:"required,max=45"`
-	Value string `validate:"required,max=50"`
-}
-
-type emailRules struct {
-	Label string `validate:"required,max=45"`
-	Value string `validate:"required,max=255,email"`
-}
-
-type paymentInstrumentRules struct {
-	Method              string  `validate:"required,paymentmethod"`
-	PaymentInstrumentID *string `validate:"omitnil,min=1,max=50"`
-}
-
-// inputRules mirrors Input with the rules of every field.
-type inputRules struct {
-	WebsiteID                *string                 `validate:"omitnil,min=1,max=50"`
-	DefaultPaymentInstrument *paymentInstrumentRules `validate:"omitnil"`
-	PrimaryAddress           *contactRules           `validate:"omitnil"`
-	Locale                   *string                 `validate:"omitnil,locale"`
-}
-
+// validate checks the validate tags of the domain's input types.
 var validate = newValidator()
 
 func newValidator() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
-	// Report fields by their API names: Go field names are the API names with
-	// the first letter upper-cased and "Id" spelled "ID".
-	v.RegisterTagNameFunc(func(f reflect.StructField) string { return APIName(f.Name) })
+	// Report fields by their API (json) names.
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			return ""
+		}
+		return name
+	})
 	must := func(tag string, fn validator.Func) {
 		if err := v.RegisterValidation(tag, fn); err != nil {
 			panic(err)
@@ -104,23 +73,9 @@ func newValidator() *validator.Validate {
 		return err == nil
 	})
 	must("paymentmethod", func(fl validator.FieldLevel) bool {
-		for _, m := range PaymentMethods {
-			if fl.Field().String() == m {
-				return true
-			}
-		}
-		return false
+		return slices.Contains(PaymentMethods, fl.Field().String())
 	})
 	return v
-}
-
-// APIName converts a Go field name of this package to its API name:
-// WebsiteID → websiteId, PrimaryAddress → primaryAddress.
-func APIName(goName string) string {
-	name := strings.ReplaceAll(goName, "ID", "Id")
-	r := []rune(name)
-	r[0] = unicode.ToLower(r[0])
-	return string(r)
 }
 
 func validateInput(in Input) error {
@@ -128,29 +83,11 @@ func validateInput(in Input) error {
 	if in.PaymentToken != nil {
 		fields = append(fields, FieldError{Field: "paymentToken", Message: "is not supported: this service keeps no payment vault; store the instrument with your payment provider and send defaultPaymentInstrument"})
 	}
-	rules := inputRules{WebsiteID: in.WebsiteID, Locale: in.Locale}
-	if pi := in.DefaultPaymentInstrument; pi != nil {
-		rules.DefaultPaymentInstrument = &paymentInstrumentRules{Method: pi.Method, PaymentInstrumentID: pi.PaymentInstrumentID}
-	}
 	if a := in.PrimaryAddress; a != nil {
-		rules.PrimaryAddress = &contactRules{
-			FirstName: a.FirstName, LastName: a.LastName, Organization: a.Organization, JobTitle: a.JobTitle,
-			Address: a.Address, Address2: a.Address2, City: a.City, Region: a.Region, Country: a.Country,
-			PostalCode: a.PostalCode, Dob: a.Dob,
-		}
-		for _, p := range a.PhoneNumbers {
-			rules.PrimaryAddress.PhoneNumbers = append(rules.PrimaryAddress.PhoneNumbers, phoneRules{Label: p.Label, Value: p.Value})
-		}
-		for _, e := range a.Emails {
-			rules.PrimaryAddress.Emails = append(rules.PrimaryAddress.Emails, emailRules{Label: e.Label, Value: e.Value})
-		}
-		fields = append(fields, onePrimary("primaryAddress.phoneNumbers", a.PhoneNumbers)...)
-		fields = append(fields, onePrimary("primaryAddress.emails", a.Emails)...)
+		fields = append(fields, onePrimary("primaryAddress.phoneNumbers", a.PhoneNumbers, func(p ContactPhone) bool { return p.Primary })...)
+		fields = append(fields, onePrimary("primaryAddress.emails", a.Emails, func(e ContactEmail) bool { return e.Primary })...)
 	}
-	fields = append(fields, structErrors(rules, "")...)
-	if in.LeadSource != nil {
-		fields = append(fields, structErrors(*in.LeadSource, "leadSource.")...)
-	}
+	fields = append(fields, structErrors(in, "")...)
 	fields = append(fields, checkCustomFields(in.CustomFields)...)
 	if len(fields) > 0 {
 		return invalid(fields...)
@@ -158,10 +95,10 @@ func validateInput(in Input) error {
 	return nil
 }
 
-func onePrimary(field string, points []ContactPoint) []FieldError {
+func onePrimary[T any](field string, points []T, primary func(T) bool) []FieldError {
 	n := 0
 	for _, p := range points {
-		if p.Primary {
+		if primary(p) {
 			n++
 		}
 	}
@@ -184,7 +121,7 @@ func structErrors(v any, prefix string) []FieldError {
 	}
 	out := make([]FieldError, 0, len(verrs))
 	for _, fe := range verrs {
-		// Namespace is "inputRules.primaryAddress.emails[0].value": drop the type.
+		// Namespace is "Input.primaryAddress.emails[0].value": drop the type.
 		ns := fe.Namespace()
 		if i := strings.IndexByte(ns, '.'); i >= 0 {
 			ns = ns[i+1:]
@@ -201,6 +138,9 @@ func ruleMessage(fe validator.FieldError) string {
 	case "min":
 		return "may not be empty (send null to leave it unset)"
 	case "max":
+		if fe.Kind() == reflect.Slice {
+			return "may hold at most " + fe.Param() + " entries"
+		}
 		return "must be at most " + fe.Param() + " characters"
 	case "uri":
 		return "must be a URI"
@@ -225,9 +165,9 @@ func ruleMessage(fe validator.FieldError) string {
 // MaxCustomFieldsBytes serialized.
 func checkCustomFields(m map[string]any) []FieldError {
 	var out []FieldError
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		path := "customFields." + k
-		if !customFieldPattern.MatchString(k) {
+		if !CustomFieldName.MatchString(k) {
 			out = append(out, FieldError{Field: path, Message: "names must be 1 to 100 letters, digits, \"_\" or \"-\""})
 			continue
 		}
@@ -296,9 +236,7 @@ func isScalar(v any) bool {
 // as sent (json.Number); customFieldsEqual compares them by value.
 func copyCustomFields(m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
+	maps.Copy(out, m)
 	return out
 }
 
@@ -341,13 +279,4 @@ func jsonValueEqual(a, b any) bool {
 		return true
 	}
 	return a == b
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

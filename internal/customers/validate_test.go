@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -28,12 +29,12 @@ func TestValidateInputReportsAPIPaths(t *testing.T) {
 		{"locale fr-FR", Input{Locale: ptr("fr-FR")}, nil},
 		{"bad locale", Input{Locale: ptr("french!")}, []FieldError{{"locale", "must be a language tag such as fr-FR or en_US"}}},
 		{"empty locale", Input{Locale: ptr("")}, []FieldError{{"locale", "must be a language tag such as fr-FR or en_US"}}},
-		{"nested email", Input{PrimaryAddress: &Contact{Emails: []ContactPoint{
+		{"nested email", Input{PrimaryAddress: &Contact{Emails: []ContactEmail{
 			{Label: "a", Value: "a@example.com"}, {Label: "b", Value: "not-an-email"},
 		}}}, []FieldError{{"primaryAddress.emails[1].value", "must be a valid email address"}}},
-		{"missing label", Input{PrimaryAddress: &Contact{PhoneNumbers: []ContactPoint{{Value: "123"}}}},
+		{"missing label", Input{PrimaryAddress: &Contact{PhoneNumbers: []ContactPhone{{Value: "123"}}}},
 			[]FieldError{{"primaryAddress.phoneNumbers[0].label", "is required and may not be empty"}}},
-		{"two primaries", Input{PrimaryAddress: &Contact{Emails: []ContactPoint{
+		{"two primaries", Input{PrimaryAddress: &Contact{Emails: []ContactEmail{
 			{Label: "a", Value: "a@example.com", Primary: true}, {Label: "b", Value: "b@example.com", Primary: true},
 		}}}, []FieldError{{"primaryAddress.emails", "at most one entry may be primary"}}},
 		{"contact strings", Input{PrimaryAddress: &Contact{FirstName: ptr(""), Country: ptr("gb"), PostalCode: ptr("AB$1"), Dob: ptr("1990-02-30")}},
@@ -54,6 +55,16 @@ func TestValidateInputReportsAPIPaths(t *testing.T) {
 		{"custom fields at the limit with HTML characters", Input{CustomFields: map[string]any{"k": strings.Repeat("<", MaxCustomFieldsBytes-8)}}, nil},
 		{"custom fields one over the limit with HTML characters", Input{CustomFields: map[string]any{"k": strings.Repeat("&", MaxCustomFieldsBytes-7)}},
 			[]FieldError{{"customFields", "must serialize to at most 16384 bytes of JSON"}}},
+		{"phone value of 50", Input{PrimaryAddress: &Contact{PhoneNumbers: []ContactPhone{{Label: "l", Value: strings.Repeat("1", 50)}}}}, nil},
+		{"phone value of 51", Input{PrimaryAddress: &Contact{PhoneNumbers: []ContactPhone{{Label: "l", Value: strings.Repeat("1", 51)}}}},
+			[]FieldError{{"primaryAddress.phoneNumbers[0].value", "must be at most 50 characters"}}},
+		{"twenty emails", Input{PrimaryAddress: &Contact{Emails: emails(20)}}, nil},
+		{"twenty-one emails", Input{PrimaryAddress: &Contact{Emails: emails(21)}},
+			[]FieldError{{"primaryAddress.emails", "may hold at most 20 entries"}}},
+		{"twenty-one phones", Input{PrimaryAddress: &Contact{PhoneNumbers: make([]ContactPhone, 21)}},
+			[]FieldError{{"primaryAddress.phoneNumbers", "may hold at most 20 entries"}}},
+		{"lead source referrer", Input{LeadSource: &LeadSourceData{Referrer: ptr("not a uri")}},
+			[]FieldError{{"leadSource.referrer", "must be a URI"}}},
 		{"custom fields scalars", Input{CustomFields: map[string]any{"s": "x", "n": json.Number("1.5"), "b": true, "z": nil, "l": []any{"a", json.Number("2")}}}, nil},
 	}
 	for _, tt := range tests {
@@ -87,9 +98,17 @@ func TestValidID(t *testing.T) {
 	}
 }
 
+func emails(n int) []ContactEmail {
+	out := make([]ContactEmail, n)
+	for i := range out {
+		out[i] = ContactEmail{Label: "l", Value: fmt.Sprintf("e%d@example.com", i)}
+	}
+	return out
+}
+
 func TestContactHash(t *testing.T) {
-	a := &Contact{FirstName: ptr("Ada"), Emails: []ContactPoint{{Label: "w", Value: "a@example.com", Primary: true}}}
-	b := &Contact{FirstName: ptr("Ada"), Emails: []ContactPoint{{Label: "w", Value: "a@example.com", Primary: true}}, Hash: "ignored"}
+	a := &Contact{FirstName: ptr("Ada"), Emails: []ContactEmail{{Label: "w", Value: "a@example.com", Primary: true}}}
+	b := &Contact{FirstName: ptr("Ada"), Emails: []ContactEmail{{Label: "w", Value: "a@example.com", Primary: true}}, Hash: "ignored"}
 	if ContactHash(a) != ContactHash(b) {
 		t.Fatal("identical contacts hash differently")
 	}
@@ -162,10 +181,59 @@ func TestPrecondition(t *testing.T) {
 	}
 }
 
-func TestAPIName(t *testing.T) {
-	for goName, want := range map[string]string{"WebsiteID": "websiteId", "PaymentInstrumentID": "paymentInstrumentId", "PrimaryAddress": "primaryAddress", "Address2": "address2", "Dob": "dob"} {
-		if got := APIName(goName); got != want {
-			t.Errorf("APIName(%q) = %q, want %q", goName, got, want)
+// The hashes stored customers carry were computed by the hand-written
+// canonical form this service had before the hash was derived from the
+// type; they must not change, or every stored hash would silently go stale.
+func TestContactHashKeepsStoredHashes(t *testing.T) {
+	full := &Contact{
+		FirstName: ptr("Zoë"), LastName: ptr("O'Brien <x>"), Organization: ptr("A & B"), JobTitle: ptr("CTO"),
+		Address: ptr("1 Main St"), Address2: ptr("Apt 2"), City: ptr("Berlin"), Region: ptr("BE"), Country: ptr("DE"),
+		PostalCode: ptr("10115"), Dob: ptr("1990-01-31"),
+		PhoneNumbers: []ContactPhone{{Label: "work", Value: "+49 30 1234", Primary: true}, {Label: "home", Value: "555"}},
+		Emails:       []ContactEmail{{Label: "main", Value: "zoe@example.com"}, {Label: "alt", Value: "Z@Example.com", Primary: true}},
+		Hash:         "ignored",
+	}
+	for _, tt := range []struct {
+		name string
+		c    *Contact
+		want string
+	}{
+		{"empty", &Contact{}, "8261c06f9a6067c0810068127a83f0f15d105b0c"},
+		{"every field", full, "39c8c24d3be6ec04d802a006cf5b7e17f3f1721e"},
+		{"nil phones", &Contact{Emails: []ContactEmail{{Label: "l", Value: "v"}}}, "93559c0c6f765ac584cb2226bc73cb2834842f09"},
+	} {
+		if got := ContactHash(tt.c); got != tt.want {
+			t.Errorf("%s: hash %s, want %s: the canonical form changed", tt.name, got, tt.want)
+		}
+	}
+}
+
+// Every field of Contact but Hash must change the hash: a field the hash
+// does not see would let two different contacts share one.
+func TestContactHashSeesEveryField(t *testing.T) {
+	typ := reflect.TypeOf(Contact{})
+	base := ContactHash(&Contact{})
+	for i := 0; i < typ.NumField(); i++ {
+		f := typ.Field(i)
+		var c Contact
+		v := reflect.ValueOf(&c).Elem().Field(i)
+		switch v.Kind() {
+		case reflect.Pointer: // *string
+			v.Set(reflect.New(v.Type().Elem()))
+			v.Elem().SetString("x")
+		case reflect.String:
+			v.SetString("x")
+		case reflect.Slice:
+			v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		default:
+			t.Fatalf("Contact.%s has kind %s: teach this test to set it", f.Name, v.Kind())
+		}
+		changed := ContactHash(&c) != base
+		if f.Name == "Hash" && changed {
+			t.Errorf("the hash depends on Contact.Hash, which it must leave out")
+		}
+		if f.Name != "Hash" && !changed {
+			t.Errorf("setting Contact.%s does not change the hash", f.Name)
 		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/billing/customers-api/internal/access"
 	"github.com/billing/customers-api/internal/customers"
 	"github.com/billing/customers-api/internal/httpapi"
 	"github.com/billing/customers-api/internal/pgtest"
@@ -945,13 +946,14 @@ func TestContractServerFailures(t *testing.T) {
 	t.Parallel()
 	// Keys and organizations stay on a working database; customers are
 	// served from one that is closed, so every customer operation fails.
+	db := pgtest.NewDB(t)
 	closed := pgtest.NewDB(t)
 	closed.Close()
 	broken := postgres.New(closed)
-	a := newTestAPIWith(t, func(c *httpapi.Config) {
-		c.Customers = customers.NewService(broken)
-		c.Ready = broken.Ping
-	})
+	keys := access.NewService(postgres.New(db))
+	a := &testAPI{t: t, db: db, access: keys}
+	a.serve(httpapi.NewServer(httpapi.Config{Customers: customers.NewService(broken), Access: keys, Ready: broken.Ready}))
+	a.orgID, a.key = a.newOrgKey()
 	org := "/organizations/" + a.orgID
 	for _, q := range []req{
 		{Method: http.MethodGet, Path: "/readyz", NoKey: true},

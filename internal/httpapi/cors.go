@@ -8,7 +8,8 @@ import (
 
 // corsExposed are the response headers a browser script may read: without
 // them Rebilly's SDK in a dashboard cannot see totals, versions or links.
-const corsExposed = "ETag, Location, Link, Pagination-Total, Pagination-Limit, Pagination-Offset, X-Request-Id, Retry-After"
+const corsExposed = "ETag, Location, Link, Pagination-Total, Pagination-Limit, Pagination-Offset, X-Request-Id, Retry-After, " +
+	"X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Idempotent-Replayed"
 
 // corsMethods are every method some route serves.
 const corsMethods = "GET, POST, PUT, DELETE"

@@ -5,13 +5,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/billing/customers-api/internal/httpapi"
+	"github.com/billing/customers-api/internal/app"
 )
 
 func TestCORS(t *testing.T) {
 	t.Parallel()
 	const dashboard = "https://dashboard.example.com"
-	a := newTestAPIWith(t, func(c *httpapi.Config) { c.CORSOrigins = []string{dashboard} })
+	a := newTestAPIWith(t, func(o *app.Options) { o.Config.CORSOrigins = []string{dashboard} })
 	preflight := func(origin string) *response {
 		return a.do(req{Method: http.MethodOptions, Path: "/customers?limit=1", NoKey: true,
 			InvalidRequest: "a CORS preflight, which openapi.yaml describes in prose",

@@ -18,11 +18,12 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	c, err := s.customers.Create(r.Context(), principal(r.Context()).OrganizationID, in.toInput())
+	v, err := s.customers.Create(r.Context(), principal(r.Context()).OrganizationID, in.toInput(), rep.viewOptions())
 	if err != nil {
 		return err
 	}
-	return s.writeCustomer(w, r, http.StatusCreated, c, rep)
+	s.writeCustomer(w, r, http.StatusCreated, v, rep)
+	return nil
 }
 
 func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
@@ -30,16 +31,17 @@ func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.customers.Get(r.Context(), principal(r.Context()).OrganizationID, pathID(r))
+	v, err := s.customers.Get(r.Context(), principal(r.Context()).OrganizationID, pathID(r), rep.viewOptions())
 	if err != nil {
 		return err
 	}
-	if tags := entityTags(r.Header, "If-None-Match"); tags != nil && matchesETag(tags, c.Revision) {
-		w.Header().Set("ETag", quoteETag(c.Revision))
+	if tags := entityTags(r.Header, "If-None-Match"); tags != nil && matchesETag(tags, v.Revision) {
+		w.Header().Set("ETag", quoteETag(v.Revision))
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	return s.writeCustomer(w, r, http.StatusOK, c, rep)
+	s.writeCustomer(w, r, http.StatusOK, v, rep)
+	return nil
 }
 
 func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request) error {
@@ -51,7 +53,7 @@ func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	c, created, err := s.customers.Put(r.Context(), principal(r.Context()).OrganizationID, pathID(r), in.toInput(), precondition(r))
+	v, created, err := s.customers.Put(r.Context(), principal(r.Context()).OrganizationID, pathID(r), in.toInput(), precondition(r), rep.viewOptions())
 	if err != nil {
 		return err
 	}
@@ -59,7 +61,8 @@ func (s *Server) putCustomer(w http.ResponseWriter, r *http.Request) error {
 	if created {
 		status = http.StatusCreated
 	}
-	return s.writeCustomer(w, r, status, c, rep)
+	s.writeCustomer(w, r, status, v, rep)
+	return nil
 }
 
 // mergeCustomer serves DELETE /customers/{id}?targetCustomerId=T: the path
@@ -73,8 +76,7 @@ func (s *Server) mergeCustomer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	target := query.Get("targetCustomerId")
-	_, err = s.customers.Merge(r.Context(), principal(r.Context()).OrganizationID, pathID(r), target, precondition(r))
-	if err != nil {
+	if err := s.customers.Merge(r.Context(), principal(r.Context()).OrganizationID, pathID(r), target, precondition(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -92,24 +94,18 @@ func requestRepresentation(r *http.Request) (representation, error) {
 	return parseRepresentation(query)
 }
 
-// writeCustomer answers with a customer shaped by rep, its ETag and, on
-// 201, Location. An expanded lead source is read in one more query.
-func (s *Server) writeCustomer(w http.ResponseWriter, r *http.Request, status int, c *customers.Customer, rep representation) error {
-	var ls *customers.LeadSource
-	if rep.expandLeadSource && c.HasLeadSource {
-		found, err := s.customers.LeadSources(r.Context(), principal(r.Context()).OrganizationID, []string{c.ID})
-		if err != nil {
-			return err
-		}
-		ls = found[c.ID]
-	}
+// writeCustomer answers with the customer's representation shaped by rep,
+// its ETag and, on 201, Location.
+func (s *Server) writeCustomer(w http.ResponseWriter, r *http.Request, status int, v *customers.View, rep representation) {
 	base := s.baseURL(r)
-	w.Header().Set("ETag", quoteETag(c.Revision))
+	w.Header().Set("ETag", quoteETag(v.Revision))
 	if status == http.StatusCreated {
-		w.Header().Set("Location", customerURL(base, c.ID))
+		w.Header().Set("Location", customerURL(base, v.ID))
 	}
-	writeJSON(w, status, shape(toCustomerOut(c, base), rep, ls, base))
-	return nil
+	buf := getBuffer()
+	defer putBuffer(buf)
+	*buf = append(appendCustomer(*buf, v, rep, base), '\n')
+	writeRaw(w, status, *buf)
 }
 
 // pathID is the {id} path parameter, percent-decoded exactly once. chi

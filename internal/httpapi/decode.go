@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -24,15 +25,15 @@ const MaxBodyBytes = 1 << 20
 func decodeJSON(r *http.Request, dst any) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-		return newError(kindUnsupportedMedia, "The request body must be JSON, sent with Content-Type: application/json.")
+		return newError(typeUnsupportedMedia, "The request body must be JSON, sent with Content-Type: application/json.")
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return newError(kindTooLarge, fmt.Sprintf("The request body exceeds %d bytes.", MaxBodyBytes))
+			return newError(typeTooLarge, fmt.Sprintf("The request body exceeds %d bytes.", MaxBodyBytes))
 		}
-		return newError(kindMalformed, "The request body could not be read.")
+		return newError(typeMalformed, "The request body could not be read.")
 	}
 	var doc any
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -41,14 +42,14 @@ func decodeJSON(r *http.Request, dst any) error {
 		return malformedJSON(body, err)
 	}
 	if dec.More() {
-		return newError(kindMalformed, "The request body must hold exactly one JSON value.")
+		return newError(typeMalformed, "The request body must hold exactly one JSON value.")
 	}
 	obj, ok := doc.(map[string]any)
 	if !ok {
-		return newError(kindMalformed, "The request body must be a JSON object.")
+		return newError(typeMalformed, "The request body must be a JSON object.")
 	}
 	if bad := checkShape(obj, reflect.TypeOf(dst).Elem(), ""); len(bad) > 0 {
-		return &apiError{kind: kindValidation, detail: "The request body has unknown fields or fields of the wrong type.", fields: bad}
+		return &apiError{typ: typeValidation, detail: "The request body has unknown fields or fields of the wrong type.", fields: bad}
 	}
 	dec = json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -57,7 +58,7 @@ func decodeJSON(r *http.Request, dst any) error {
 		// holds (say, a number too large); report it without guessing.
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return &apiError{kind: kindValidation, detail: "The request body has a value out of range.",
+			return &apiError{typ: typeValidation, detail: "The request body has a value out of range.",
 				fields: []invalidField{{Field: te.Field, Message: "is out of range"}}}
 		}
 		return malformedJSON(body, err)
@@ -68,15 +69,15 @@ func decodeJSON(r *http.Request, dst any) error {
 func malformedJSON(body []byte, err error) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return newError(kindMalformed, fmt.Sprintf("The request body is not valid JSON at byte offset %d: %s.", se.Offset, se.Error()))
+		return newError(typeMalformed, fmt.Sprintf("The request body is not valid JSON at byte offset %d: %s.", se.Offset, se.Error()))
 	}
 	if errors.Is(err, io.EOF) || len(bytes.TrimSpace(body)) == 0 {
-		return newError(kindMalformed, "The request body is empty; a JSON object is required.")
+		return newError(typeMalformed, "The request body is empty; a JSON object is required.")
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return newError(kindMalformed, "The request body ends in the middle of a JSON value.")
+		return newError(typeMalformed, "The request body ends in the middle of a JSON value.")
 	}
-	return newError(kindMalformed, "The request body is not valid JSON.")
+	return newError(typeMalformed, "The request body is not valid JSON.")
 }
 
 func jsonTypeName(t reflect.Type) string {
@@ -106,20 +107,21 @@ func knownFields(t reflect.Type) map[string]reflect.Type {
 		return m.(map[string]reflect.Type)
 	}
 	m := map[string]reflect.Type{}
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-			// encoding/json promotes an untagged embedded struct's fields.
-			for k, v := range knownFields(f.Type) {
-				m[k] = v
+	// Promoted fields first: a field of the struct itself shadows a
+	// promoted one of the same name, as in encoding/json.
+	for _, promoted := range []bool{true, false} {
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			embedded := f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct
+			switch {
+			case embedded && promoted:
+				// encoding/json promotes an untagged embedded struct's fields.
+				maps.Copy(m, knownFields(f.Type))
+			case !embedded && !promoted && name != "" && name != "-":
+				m[name] = f.Type
 			}
-			continue
 		}
-		if name == "" || name == "-" {
-			continue
-		}
-		m[name] = f.Type
 	}
 	knownFieldsCache.Store(t, m)
 	return m
@@ -175,13 +177,8 @@ func checkShape(v any, t reflect.Type, path string) []invalidField {
 			return wrong()
 		}
 		known := knownFields(t)
-		keys := make([]string, 0, len(obj))
-		for k := range obj {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
 		var out []invalidField
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
 			child := k
 			if path != "" {
 				child = path + "." + k
@@ -209,7 +206,7 @@ func nulStrings(v any, path string) []invalidField {
 		}
 	case map[string]any:
 		var out []invalidField
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			if strings.ContainsRune(k, 0) {
 				out = append(out, invalidField{Field: path, Message: "has a key that " + msg})
 				continue
@@ -225,15 +222,6 @@ func nulStrings(v any, path string) []invalidField {
 		return out
 	}
 	return nil
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func deref(t reflect.Type) reflect.Type {

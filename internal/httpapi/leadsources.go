@@ -7,52 +7,15 @@ import (
 	"github.com/billing/customers-api/internal/customers"
 )
 
-// leadSourceFields are the writable values of a lead source, on the wire.
-type leadSourceFields struct {
-	Medium       *string `json:"medium"`
-	Source       *string `json:"source"`
-	Campaign     *string `json:"campaign"`
-	Term         *string `json:"term"`
-	Content      *string `json:"content"`
-	Affiliate    *string `json:"affiliate"`
-	SubAffiliate *string `json:"subAffiliate"`
-	SalesAgent   *string `json:"salesAgent"`
-	ClickID      *string `json:"clickId"`
-	Path         *string `json:"path"`
-	Referrer     *string `json:"referrer"`
-}
-
 // leadSourceIn is the body of lead-source writes and the write-only
-// leadSource of a customer; read-only fields are accepted and ignored.
+// leadSource of a customer: the domain's values, and the read-only fields
+// a client may send back, accepted and ignored.
 type leadSourceIn struct {
-	leadSourceFields
+	customers.LeadSourceData
 	CreatedTime json.RawMessage `json:"createdTime"`
 	UpdatedTime json.RawMessage `json:"updatedTime"`
 	Original    json.RawMessage `json:"original"`
 	Links       json.RawMessage `json:"_links"`
-}
-
-func (in *leadSourceIn) toData() customers.LeadSourceData {
-	return customers.LeadSourceData(in.leadSourceFields)
-}
-
-type leadSourceOut struct {
-	leadSourceFields
-	CreatedTime string           `json:"createdTime"`
-	UpdatedTime string           `json:"updatedTime"`
-	Original    leadSourceFields `json:"original"`
-	Links       []linkWire       `json:"_links"`
-}
-
-func toLeadSourceOut(ls *customers.LeadSource, base string) *leadSourceOut {
-	self := customerURL(base, ls.CustomerID)
-	return &leadSourceOut{
-		leadSourceFields: leadSourceFields(ls.LeadSourceData),
-		CreatedTime:      formatTime(ls.CreatedTime),
-		UpdatedTime:      formatTime(ls.UpdatedTime),
-		Original:         leadSourceFields(ls.Original),
-		Links:            []linkWire{{Rel: "self", Href: self + "/lead-source"}, {Rel: "customer", Href: self}},
-	}
 }
 
 func (s *Server) getLeadSource(w http.ResponseWriter, r *http.Request) error {
@@ -76,7 +39,7 @@ func (s *Server) putLeadSource(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	ls, created, err := s.customers.PutLeadSource(r.Context(), principal(r.Context()).OrganizationID, pathID(r), in.toData(), precondition(r))
+	ls, created, err := s.customers.PutLeadSource(r.Context(), principal(r.Context()).OrganizationID, pathID(r), in.LeadSourceData, precondition(r))
 	if err != nil {
 		return err
 	}
@@ -96,11 +59,14 @@ func (s *Server) deleteLeadSource(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-func (s *Server) writeLeadSource(w http.ResponseWriter, r *http.Request, status int, ls *customers.LeadSource) {
+func (s *Server) writeLeadSource(w http.ResponseWriter, r *http.Request, status int, ls *customers.LeadSourceView) {
 	base := s.baseURL(r)
 	w.Header().Set("ETag", quoteETag(ls.Revision))
 	if status == http.StatusCreated {
 		w.Header().Set("Location", customerURL(base, ls.CustomerID)+"/lead-source")
 	}
-	writeJSON(w, status, toLeadSourceOut(ls, base))
+	buf := getBuffer()
+	defer putBuffer(buf)
+	*buf = append(appendLeadSource(*buf, ls, base), '\n')
+	writeRaw(w, status, *buf)
 }

@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/billing/customers-api/internal/access"
@@ -18,27 +20,39 @@ import (
 type ctxKey int
 
 const (
-	ctxRequestInfo ctxKey = iota
+	ctxRequestID ctxKey = iota
+	ctxPrincipal
+	ctxAccessLog
 )
 
-// requestInfo accompanies a request through the middleware: the outermost
-// layer creates it, inner layers fill it in, and the access log reads it.
-type requestInfo struct {
-	id        string
-	principal *access.Principal
+// requestID is the request's id, or "" outside observe.
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(ctxRequestID).(string)
+	return id
 }
 
-func info(ctx context.Context) *requestInfo {
-	if ri, ok := ctx.Value(ctxRequestInfo).(*requestInfo); ok {
-		return ri
+// principal is the authenticated caller, set by authenticate; nil before.
+func principal(ctx context.Context) *access.Principal {
+	p, _ := ctx.Value(ctxPrincipal).(*access.Principal)
+	return p
+}
+
+// accessLog is what the access log line of a request says beyond what
+// observe sees itself; layers inside it add to it with annotate.
+type accessLog struct {
+	mu    sync.Mutex
+	attrs []any
+}
+
+// annotate adds attributes to the request's access log line; it does
+// nothing when the request is not observed (a handler mounted alone).
+func annotate(ctx context.Context, attrs ...any) {
+	if l, ok := ctx.Value(ctxAccessLog).(*accessLog); ok {
+		l.mu.Lock()
+		l.attrs = append(l.attrs, attrs...)
+		l.mu.Unlock()
 	}
-	return &requestInfo{}
 }
-
-func requestID(ctx context.Context) string { return info(ctx).id }
-
-// principal is the authenticated caller; nil before authentication.
-func principal(ctx context.Context) *access.Principal { return info(ctx).principal }
 
 // maxRequestIDLength bounds an X-Request-Id taken from a client.
 const maxRequestIDLength = 128
@@ -88,35 +102,67 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ri := &requestInfo{id: r.Header.Get("X-Request-Id")}
-		if !validRequestID(ri.id) {
-			ri.id = uuid.NewString()
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID(id) {
+			id = uuid.NewString()
 		}
-		w.Header().Set("X-Request-Id", ri.id)
-		r = r.WithContext(context.WithValue(r.Context(), ctxRequestInfo, ri))
+		w.Header().Set("X-Request-Id", id)
+		notes := &accessLog{}
+		ctx := context.WithValue(context.WithValue(r.Context(), ctxRequestID, id), ctxAccessLog, notes)
+		// chi fills in a route context it finds, so the pattern matched
+		// is known here afterwards, for the metrics.
+		rctx := chi.NewRouteContext()
+		ctx = context.WithValue(ctx, chi.RouteCtxKey, rctx)
+		r = r.WithContext(ctx)
 		rec := &statusRecorder{ResponseWriter: w}
+		s.inFlight.Store(rec, InFlight{ID: id, Method: r.Method, Path: r.URL.Path, Started: start})
+		defer s.inFlight.Delete(rec)
 		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.log.ErrorContext(r.Context(), "panic", "request_id", ri.id, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			v := recover()
+			if v != nil && v != http.ErrAbortHandler {
+				s.log.ErrorContext(ctx, "panic", "request_id", id, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				if rec.status == 0 {
 					// Logged just above, with the stack: once is enough.
-					writeError(rec, r, slog.New(slog.DiscardHandler), newError(kindInternal, "The server failed to handle the request. Quote the request id when reporting this."))
+					writeError(rec, r, slog.New(slog.DiscardHandler), newError(typeInternal, "The server failed to handle the request. Quote the request id when reporting this."))
 				}
 			}
 			attrs := []any{
-				"request_id", ri.id, "method", r.Method, "path", r.URL.Path, "status", rec.status,
+				"request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status,
 				"bytes", rec.bytes, "duration_ms", float64(time.Since(start).Microseconds()) / 1000,
 			}
-			if ri.principal != nil {
-				attrs = append(attrs, "organization_id", ri.principal.OrganizationID, "key_id", ri.principal.KeyID)
+			if v == http.ErrAbortHandler {
+				// The answer was cut off after it had begun.
+				attrs = append(attrs, "aborted", true)
 			}
-			s.log.InfoContext(r.Context(), "request", attrs...)
+			notes.mu.Lock()
+			attrs = append(attrs, notes.attrs...)
+			notes.mu.Unlock()
+			s.log.InfoContext(ctx, "request", attrs...)
+			s.metrics.observeRequest(s.routeOf(rctx, r), r.Method, rec.status, time.Since(start))
+			if v == http.ErrAbortHandler {
+				panic(v) // net/http closes the connection without a word
+			}
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// InFlight describes a request the server has not answered yet.
+type InFlight struct {
+	ID, Method, Path string
+	Started          time.Time
+}
+
+// InFlight lists the requests being served now, oldest first: what a
+// shutdown that runs out of time cuts off.
+func (s *Server) InFlight() []InFlight {
+	var out []InFlight
+	s.inFlight.Range(func(_, v any) bool {
+		out = append(out, v.(InFlight))
+		return true
+	})
+	slices.SortFunc(out, func(a, b InFlight) int { return a.Started.Compare(b.Started) })
+	return out
 }
 
 // authenticate answers 401 to a request without a known REB-APIKEY before
@@ -125,20 +171,21 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secret := r.Header.Get("REB-APIKEY")
 		if secret == "" {
-			writeError(w, r, s.log, newError(kindUnauthorized, "The REB-APIKEY header is missing."))
+			writeError(w, r, s.log, newError(typeUnauthorized, "The REB-APIKEY header is missing."))
 			return
 		}
 		p, err := s.access.Authenticate(r.Context(), secret)
 		if errors.Is(err, access.ErrUnauthenticated) {
-			writeError(w, r, s.log, newError(kindUnauthorized, "The API key in REB-APIKEY is not valid."))
+			writeError(w, r, s.log, newError(typeUnauthorized, "The API key in REB-APIKEY is not valid."))
 			return
 		}
 		if err != nil {
 			writeError(w, r, s.log, err)
 			return
 		}
-		info(r.Context()).principal = p
-		next.ServeHTTP(w, r)
+		ctx := context.WithValue(r.Context(), ctxPrincipal, p)
+		annotate(ctx, "organization_id", p.OrganizationID, "key_id", p.KeyID)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -147,7 +194,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 func (s *Server) pathOrganization(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if org := chi.URLParam(r, "organizationId"); !strings.EqualFold(org, principal(r.Context()).OrganizationID) {
-			writeError(w, r, s.log, newError(kindForbidden, fmt.Sprintf("The API key does not belong to organization %q.", org)))
+			writeError(w, r, s.log, newError(typeForbidden, fmt.Sprintf("The API key does not belong to organization %q.", org)))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -158,7 +205,7 @@ func (s *Server) pathOrganization(next http.Handler) http.Handler {
 func (s *Server) require(op string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !principal(r.Context()).Can(op) {
-			writeError(w, r, s.log, newError(kindForbidden, fmt.Sprintf("The API key lacks the permission %s.", op)))
+			writeError(w, r, s.log, newError(typeForbidden, fmt.Sprintf("The API key lacks the permission %s.", op)))
 			return
 		}
 		next.ServeHTTP(w, r)

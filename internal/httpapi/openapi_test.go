@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -63,7 +64,8 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	documented := documentedOperations(openAPIDoc(t))
 	served := map[string]bool{}
-	for _, r := range NewServer(Config{}).Routes() {
+	// Every optional route on: the document describes them all.
+	for _, r := range NewServer(Config{MetricsHandler: http.NotFoundHandler(), OpenAPI: []byte("openapi: 3.1.0")}).Routes() {
 		served[r] = true
 	}
 	var undocumented, unserved []string

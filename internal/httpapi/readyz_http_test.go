@@ -8,9 +8,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/billing/customers-api/internal/access"
-	"github.com/billing/customers-api/internal/customers"
-	"github.com/billing/customers-api/internal/httpapi"
+	"github.com/billing/customers-api/internal/app"
 	"github.com/billing/customers-api/internal/pgtest"
 	"github.com/billing/customers-api/internal/postgres"
 )
@@ -21,14 +19,11 @@ import (
 func TestHTTPReadyzWithoutADatabase(t *testing.T) {
 	t.Parallel()
 	_, url := pgtest.NewDBURL(t)
-	db, err := postgres.Open(context.Background(), url, 2)
+	db, err := postgres.Open(context.Background(), url, postgres.Settings{MaxConns: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := postgres.New(db)
-	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{
-		Customers: customers.NewService(store), Access: access.NewService(store), Ready: store.Ping,
-	}))
+	srv := httptest.NewServer(app.New(db, app.Options{}).Handler)
 	defer srv.Close()
 	get := func(path string) (int, http.Header, map[string]any) {
 		t.Helper()

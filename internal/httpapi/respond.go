@@ -5,7 +5,23 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
 )
+
+// bodyBuffers recycles the buffers answers are rendered into, so that a
+// busy node does not allocate (and collect) tens of kilobytes a request.
+var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, pageBufferBytes+8<<10); return &b }}
+
+func getBuffer() *[]byte { return bodyBuffers.Get().(*[]byte) }
+
+// putBuffer returns b to the pool unless it grew unusually large.
+func putBuffer(b *[]byte) {
+	if cap(*b) > 4*pageBufferBytes {
+		return
+	}
+	*b = (*b)[:0]
+	bodyBuffers.Put(b)
+}
 
 // writeJSON writes v as the JSON body with the given status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -28,4 +44,13 @@ func writeBody(w http.ResponseWriter, status int, mediaType string, v any) {
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// writeRaw writes body, a JSON document rendered already, with the status.
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
 }

@@ -6,21 +6,27 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/billing/customers-api/internal/access"
 	"github.com/billing/customers-api/internal/customers"
+	"github.com/billing/customers-api/internal/idempotency"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Config holds what the server needs.
 type Config struct {
 	Customers *customers.Service
 	Access    *access.Service
-	// Ready reports whether the service can serve (the database answers).
+	// Ready reports whether the service can serve (the database answers),
+	// promptly, and why not; its error's text is shown to the caller.
 	Ready  func(context.Context) error
 	Logger *slog.Logger
 	// PublicURL, when set, is the absolute base of links and Location
@@ -30,6 +36,20 @@ type Config struct {
 	// CORSOrigins are the browser origins (scheme://host[:port], or "*")
 	// allowed to call the API; none sends no CORS headers at all.
 	CORSOrigins []string
+	// Metrics receives the API's Prometheus series; nil keeps them to
+	// itself.
+	Metrics prometheus.Registerer
+	// MetricsHandler, when set, serves GET /metrics on this API's own
+	// listener, without a key (METRICS_ADDR empty).
+	MetricsHandler http.Handler
+	// OpenAPI, when set, is served at GET /openapi.yaml without a key.
+	OpenAPI []byte
+	// RateLimit is the default limit of keys without their own; the zero
+	// value limits only keys that have one.
+	RateLimit RateLimit
+	// Idempotency keeps the answers of POST and DELETE requests sent with
+	// an Idempotency-Key; nil ignores the header.
+	Idempotency idempotency.Store
 }
 
 // Server is the HTTP API. It is an http.Handler.
@@ -40,8 +60,16 @@ type Server struct {
 	log       *slog.Logger
 	publicURL string
 	cors      []string
-	api       chi.Router
-	handler   http.Handler
+	metrics   *metrics
+	limiter   *rateLimiter
+	// idempotency keeps answers for Idempotency-Key; nil: not offered.
+	idempotency idempotency.Store
+	// serveMetrics and serveOpenAPI: GET /metrics and GET /openapi.yaml
+	// are served.
+	serveMetrics, serveOpenAPI bool
+	inFlight                   sync.Map // *statusRecorder → InFlight
+	api                        chi.Router
+	handler                    http.Handler
 }
 
 // NewServer builds the API's handler.
@@ -49,6 +77,8 @@ func NewServer(cfg Config) *Server {
 	s := &Server{
 		customers: cfg.Customers, access: cfg.Access, ready: cfg.Ready, log: cfg.Logger,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), cors: cfg.CORSOrigins,
+		metrics: newMetrics(cfg.Metrics), limiter: newRateLimiter(cfg.RateLimit), idempotency: cfg.Idempotency,
+		serveMetrics: cfg.MetricsHandler != nil, serveOpenAPI: cfg.OpenAPI != nil,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -62,16 +92,27 @@ func NewServer(cfg Config) *Server {
 	// Probes answer without a key; any method but GET is 405.
 	root.HandleFunc("/healthz", getOnly(s.healthz))
 	root.HandleFunc("/readyz", getOnly(s.readyz))
+	if cfg.MetricsHandler != nil {
+		root.Handle("/metrics", getOnly(cfg.MetricsHandler.ServeHTTP))
+	}
+	if cfg.OpenAPI != nil {
+		doc := cfg.OpenAPI
+		root.HandleFunc("/openapi.yaml", getOnly(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
+			w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
+			_, _ = w.Write(doc)
+		}))
+	}
 
 	s.api = chi.NewRouter()
 	// Authentication is the first thing done to any other request, so an
 	// unknown key gets 401 even on unknown paths.
-	s.api.Use(s.authenticate)
+	s.api.Use(s.authenticate, s.limit)
 	s.api.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, s.log, newError(kindNotFound, "No resource lives at this path."))
+		writeError(w, r, s.log, newError(typeNotFound, "No resource lives at this path."))
 	})
 	s.api.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		e := newError(kindMethodNotAllowed, "This path does not accept the method "+r.Method+".")
+		e := newError(typeMethodNotAllowed, "This path does not accept the method "+r.Method+".")
 		e.allow = s.allowedMethods(r.URL.Path)
 		writeError(w, r, s.log, e)
 	})
@@ -111,7 +152,11 @@ func (s *Server) routes() []route {
 
 func (s *Server) mountRoutes(r chi.Router) {
 	for _, rt := range s.routes() {
-		r.Method(rt.method, rt.pattern, s.require(rt.operation, s.handlerFunc(rt.handle)))
+		h := s.handlerFunc(rt.handle)
+		if rt.method == http.MethodPost || rt.method == http.MethodDelete {
+			h = s.idempotent(h)
+		}
+		r.Method(rt.method, rt.pattern, s.require(rt.operation, h))
 	}
 }
 
@@ -147,7 +192,14 @@ func (s *Server) Routes() []string {
 		out = append(out, method+" "+strings.TrimSuffix(strings.ReplaceAll(route, "/*/", "/"), "/"))
 		return nil
 	})
-	return append(out, "GET /healthz", "GET /readyz")
+	out = append(out, "GET /healthz", "GET /readyz")
+	if s.serveMetrics {
+		out = append(out, "GET /metrics")
+	}
+	if s.serveOpenAPI {
+		out = append(out, "GET /openapi.yaml")
+	}
+	return out
 }
 
 // getOnly answers 405 (Allow: GET) to any other method; the probes are
@@ -155,7 +207,7 @@ func (s *Server) Routes() []string {
 func getOnly(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet {
-			e := newError(kindMethodNotAllowed, "This path does not accept the method "+r.Method+".")
+			e := newError(typeMethodNotAllowed, "This path does not accept the method "+r.Method+".")
 			e.allow = []string{http.MethodGet}
 			writeError(w, r, slog.New(slog.DiscardHandler), e)
 			return
@@ -172,7 +224,12 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.ready != nil {
 		if err := s.ready(r.Context()); err != nil {
 			s.log.WarnContext(r.Context(), "not ready", "request_id", requestID(r.Context()), "error", err.Error())
-			writeError(w, r, s.log, newError(kindUnavailable, "The database does not answer."))
+			// Why, without the driver's words (the log has them).
+			why := "the database does not answer"
+			if errors.Is(err, context.DeadlineExceeded) {
+				why = "the database did not answer in time"
+			}
+			writeError(w, r, s.log, unavailable("Not ready: "+why+"."))
 			return
 		}
 	}

@@ -285,6 +285,9 @@ func (c *Cluster) settings(fast bool) []string {
 	s := []string{
 		"listen_addresses = ''",
 		"max_connections = 200",
+		// What the server runs, per statement: for performance work, and
+		// for the tests that count the statements a request sends.
+		"shared_preload_libraries = 'pg_stat_statements'",
 	}
 	if fast {
 		// Many test clusters run at once; keep each small. Durability is

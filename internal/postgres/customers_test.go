@@ -1,55 +1,74 @@
 package postgres_test
 
+// The store itself: that it renders exactly what was written, and that an
+// organization never sees another's data. The Service's rules (revisions,
+// upserts, merges, lead sources) are tested in package customers.
+
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
+	"net/url"
 	"os"
 	"reflect"
-	"sync"
-	"sync/atomic"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/billing/customers-api/internal/access"
 	"github.com/billing/customers-api/internal/customers"
 	"github.com/billing/customers-api/internal/pgtest"
 	"github.com/billing/customers-api/internal/postgres"
-	"github.com/jmoiron/sqlx"
-
-	"github.com/billing/customers-api/internal/testsync"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 func ptr[T any](v T) *T { return &v }
 
-// steppingClock starts at a fixed instant and moves one second per reading,
-// so every write that takes the time gets a distinct, predictable one.
-type steppingClock struct{ n atomic.Int64 }
-
-func (c *steppingClock) now() time.Time {
-	return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).Add(time.Duration(c.n.Add(1)) * time.Second)
-}
-
 // fixture is a store over a fresh database with one organization.
 type fixture struct {
-	db    *sqlx.DB
+	db    *sqlx.DB // for checks and set-ups in SQL, in the server's time zone
 	store *postgres.Store
-	svc   *customers.Service
-	org   string
+	// storeDB is the store's pool, its sessions in storeTimeZone.
+	storeDB *sqlx.DB
+	svc     *customers.Service
+	org     string
 }
+
+// storeTimeZone is the time zone of the store's sessions: far from UTC and
+// not a whole number of hours away, so that a time rendered in the
+// session's zone instead of UTC shows.
+const storeTimeZone = "Asia/Kathmandu"
 
 func newFixture(t *testing.T, opts ...customers.Option) *fixture {
 	t.Helper()
-	db := pgtest.NewDB(t)
-	store := postgres.New(db)
-	org, err := access.NewService(store).CreateOrganization(context.Background(), "test")
+	ctx := context.Background()
+	db, dsn := pgtest.NewDBURL(t)
+	storeDB, err := postgres.Open(ctx, withParam(dsn, "timezone", storeTimeZone), postgres.Settings{MaxConns: 20})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{db: db, store: store, svc: customers.NewService(store, opts...), org: org.ID}
+	t.Cleanup(func() { storeDB.Close() })
+	store := postgres.New(storeDB)
+	org, err := access.NewService(store).CreateOrganization(ctx, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{db: db, store: store, storeDB: storeDB, svc: customers.NewService(store, opts...), org: org.ID}
+}
+
+// withParam adds a connection parameter to dsn, in URL or key=value form.
+func withParam(dsn, key, value string) string {
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set(key, value)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn + " " + key + "=" + value
 }
 
 // newOrg creates another organization in the fixture's database.
@@ -71,8 +90,8 @@ func fullInput() customers.Input {
 			FirstName: ptr("Ada"), LastName: ptr("Lovelace"), Organization: ptr("Analytical Engines"),
 			JobTitle: ptr("Programmer"), Address: ptr("1 Main St"), Address2: ptr("Flat 2"), City: ptr("London"),
 			Region: ptr("Greater London"), Country: ptr("GB"), PostalCode: ptr("SW1A 1AA"), Dob: ptr("1815-12-10"),
-			PhoneNumbers: []customers.ContactPoint{{Label: "main", Value: "+44 20 0000 0000", Primary: true}},
-			Emails: []customers.ContactPoint{
+			PhoneNumbers: []customers.ContactPhone{{Label: "main", Value: "+44 20 0000 0000", Primary: true}},
+			Emails: []customers.ContactEmail{
 				{Label: "work", Value: "ada@work.example"},
 				{Label: "home", Value: "ada@home.example", Primary: true},
 			},
@@ -82,206 +101,363 @@ func fullInput() customers.Input {
 	}
 }
 
-func TestCreateGetRoundTripsEveryField(t *testing.T) {
-	t.Parallel()
-	clock := &steppingClock{}
-	f := newFixture(t, customers.WithClock(clock.now))
-	ctx := context.Background()
-
-	created, err := f.svc.Create(ctx, f.org, fullInput())
-	if err != nil {
-		t.Fatal(err)
+// decodeJSON decodes a JSON document into generic values, numbers as
+// json.Number: 10.5 and 10.50 differ, as they do on the wire.
+func decodeJSON(t *testing.T, doc []byte) any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("decode %s: %v", doc, err)
 	}
-	got, err := f.svc.Get(ctx, f.org, created.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, created) {
-		t.Fatalf("read back differs from what was created:\n got %+v\nwant %+v", got, created)
-	}
-	if got.Revision != 0 || !got.CreatedTime.Equal(got.UpdatedTime) {
-		t.Fatalf("new customer: revision %d, created %v, updated %v", got.Revision, got.CreatedTime, got.UpdatedTime)
-	}
-	if e := got.Email(); e == nil || *e != "ada@home.example" {
-		t.Fatalf("email = %v, want the primary one", e)
-	}
-	if got.PrimaryAddress.Hash != customers.ContactHash(got.PrimaryAddress) || len(got.PrimaryAddress.Hash) != 40 {
-		t.Fatalf("hash %q not derived from the contact", got.PrimaryAddress.Hash)
-	}
+	return v
 }
 
-func TestPutRevisionAndUpdatedTimeRules(t *testing.T) {
-	t.Parallel()
-	clock := &steppingClock{}
-	f := newFixture(t, customers.WithClock(clock.now))
-	ctx := context.Background()
-	in := fullInput()
-
-	c0, created, err := f.svc.Put(ctx, f.org, "cust-1", in, customers.Precondition{})
-	if err != nil || !created || c0.Revision != 0 {
-		t.Fatalf("first put: created=%v revision=%v err=%v", created, c0, err)
-	}
-	// The same data again, with numbers spelt differently: no change.
-	again := fullInput()
-	again.CustomFields["score"] = json.Number("12.50")
-	c1, created, err := f.svc.Put(ctx, f.org, "cust-1", again, customers.Precondition{})
-	if err != nil || created {
-		t.Fatalf("repeat put: created=%v err=%v", created, err)
-	}
-	if c1.Revision != 0 || !c1.UpdatedTime.Equal(c0.UpdatedTime) {
-		t.Fatalf("unchanged put moved revision %d→%d or updatedTime %v→%v", c0.Revision, c1.Revision, c0.UpdatedTime, c1.UpdatedTime)
-	}
-	// A real change: revision +1, updatedTime moves, createdTime stays.
-	changed := fullInput()
-	changed.Locale = ptr("fr-FR")
-	c2, _, err := f.svc.Put(ctx, f.org, "cust-1", changed, customers.Precondition{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c2.Revision != 1 || !c2.UpdatedTime.After(c1.UpdatedTime) || !c2.CreatedTime.Equal(c0.CreatedTime) {
-		t.Fatalf("changed put: revision %d, updated %v (was %v), created %v (was %v)", c2.Revision, c2.UpdatedTime, c1.UpdatedTime, c2.CreatedTime, c0.CreatedTime)
-	}
-	// PUT replaces: fields left out take their defaults.
-	c3, _, err := f.svc.Put(ctx, f.org, "cust-1", customers.Input{}, customers.Precondition{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stored, err := f.svc.Get(ctx, f.org, "cust-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c3.Revision != 2 || stored.WebsiteID != nil || stored.PrimaryAddress != nil || stored.IsEddRequired ||
-		len(stored.CustomFields) != 0 || stored.DefaultPaymentInstrument != nil || stored.Locale != nil {
-		t.Fatalf("empty put did not reset writable fields: %+v", stored)
-	}
+// sameJSON reports whether two JSON documents hold the same values, with
+// numbers compared as written.
+func sameJSON(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	return reflect.DeepEqual(decodeJSON(t, a), decodeJSON(t, b))
 }
 
-func TestPutPreconditionsAreAtomic(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
-	ctx := context.Background()
-	if _, _, err := f.svc.Put(ctx, f.org, "c", customers.Input{}, customers.Precondition{IfMatch: []string{"0"}}); customers.ErrorKind(err) != customers.KindPreconditionFailed {
-		t.Fatalf("If-Match on a missing customer: %v, want precondition failed", err)
+// wantAllLeadSource is the lead source of the "every field" case below.
+const wantAllLeadSource = `{
+	"medium": null, "source": null, "campaign": "spring", "term": null, "content": null,
+	"affiliate": null, "subAffiliate": null, "salesAgent": null, "clickId": null, "path": null,
+	"referrer": "https://example.com/a?b=c",
+	"createdTime": "2026-01-02T03:04:05Z", "updatedTime": "2026-01-02T03:04:05Z",
+	"original": {
+		"medium": null, "source": null, "campaign": "spring", "term": null, "content": null,
+		"affiliate": null, "subAffiliate": null, "salesAgent": null, "clickId": null, "path": null,
+		"referrer": "https://example.com/a?b=c"
 	}
-	if _, err := f.svc.Get(ctx, f.org, "c"); !customers.IsNotFound(err) {
-		t.Fatalf("a failed conditional PUT created the customer: %v", err)
-	}
-	if _, created, err := f.svc.Put(ctx, f.org, "c", customers.Input{}, customers.Precondition{IfNoneMatch: []string{"*"}}); err != nil || !created {
-		t.Fatalf("If-None-Match * on a new id: created=%v err=%v", created, err)
-	}
-	if _, _, err := f.svc.Put(ctx, f.org, "c", customers.Input{Locale: ptr("de")}, customers.Precondition{IfMatch: []string{"5"}}); customers.ErrorKind(err) != customers.KindPreconditionFailed {
-		t.Fatalf("stale If-Match: %v", err)
-	}
-	c, err := f.svc.Get(ctx, f.org, "c")
-	if err != nil || c.Locale != nil || c.Revision != 0 {
-		t.Fatalf("a failed If-Match wrote: %+v, %v", c, err)
-	}
-}
+}`
 
-// Twenty PUTs of one new id at once: exactly one creates it, the others
-// update (or leave unchanged) the row it created, and none fails.
-func TestConcurrentPutsOnNewIDCreateOnce(t *testing.T) {
+// TestGetViewRendersWhatWasWritten writes customers through the service
+// and reads them back with GetView: the JSON must be exactly the API's
+// representation (SPEC §3) of what was written. $ID stands for the
+// customer's id and $HASH for its contact's hash.
+func TestGetViewRendersWhatWasWritten(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
+	// Writes take this instant; the store must show it in UTC, whole seconds.
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	f := newFixture(t, customers.WithClock(func() time.Time { return now }))
 	ctx := context.Background()
-	const n = 20
-	var createdCount atomic.Int32
-	errs := make(chan error, n)
-	testsync.Race(n, func(int) {
-		_, created, err := f.svc.Put(ctx, f.org, "racer", customers.Input{WebsiteID: ptr("w")}, customers.Precondition{})
-		if err != nil {
-			errs <- err
-			return
-		}
-		if created {
-			createdCount.Add(1)
-		}
-	})
-	close(errs)
-	for err := range errs {
-		t.Errorf("concurrent put failed: %v", err)
+	var zone string
+	if err := f.storeDB.GetContext(ctx, &zone, `SHOW TimeZone`); err != nil || zone != storeTimeZone {
+		t.Fatalf("the store's sessions run in time zone %q (%v), want %s", zone, err, storeTimeZone)
 	}
-	if got := createdCount.Load(); got != 1 {
-		t.Fatalf("%d puts reported creating the customer, want exactly 1", got)
-	}
-	c, err := f.svc.Get(ctx, f.org, "racer")
-	if err != nil || c.Revision != 0 {
-		t.Fatalf("after identical racing puts: %+v, %v (want revision 0)", c, err)
-	}
-}
 
-// Fifty writers each making a distinct change: no update is lost, so the
-// revision ends exactly fifty higher.
-func TestConcurrentChangesCountEveryRevision(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
-	ctx := context.Background()
-	initial, _, err := f.svc.Put(ctx, f.org, "busy", customers.Input{}, customers.Precondition{})
-	if err != nil {
-		t.Fatal(err)
+	all := fullInput()
+	all.LeadSource = &customers.LeadSourceData{Campaign: ptr("spring"), Referrer: ptr("https://example.com/a?b=c")}
+	cases := []struct {
+		name string
+		in   customers.Input
+		// payments sets, in SQL, the read-only figures payments would
+		// maintain (this service takes none yet).
+		payments   string
+		want       string
+		leadSource string // the lead source's JSON, "" for none
+	}{
+		{
+			name:     "every field",
+			in:       all,
+			payments: `payment_count = 3, invoice_count = 4, average_value_amount = 10.5, average_value_amount_usd = 10.5, lifetime_revenue_amount = 31.50, lifetime_revenue_amount_usd = 31.50, last_payment_time = '2026-03-01T12:00:00+02:00', tags = '{vip,b2b}'`,
+			want: `{
+				"id": "$ID",
+				"email": "ada@home.example",
+				"firstName": "Ada",
+				"lastName": "Lovelace",
+				"websiteId": "web-1",
+				"defaultPaymentInstrument": {"method": "payment-card", "paymentInstrumentId": "pi-1"},
+				"customFields": {"tier": "gold", "score": 12.5, "tags": ["a", 2, true, null]},
+				"primaryAddress": {
+					"firstName": "Ada", "lastName": "Lovelace", "organization": "Analytical Engines",
+					"jobTitle": "Programmer", "address": "1 Main St", "address2": "Flat 2", "city": "London",
+					"region": "Greater London", "country": "GB", "postalCode": "SW1A 1AA", "dob": "1815-12-10",
+					"phoneNumbers": [{"label": "main", "value": "+44 20 0000 0000", "primary": true}],
+					"emails": [
+						{"label": "work", "value": "ada@work.example", "primary": false},
+						{"label": "home", "value": "ada@home.example", "primary": true}
+					],
+					"hash": "$HASH"
+				},
+				"locale": "en-GB",
+				"isEddRequired": true,
+				"createdTime": "2026-01-02T03:04:05Z",
+				"updatedTime": "2026-01-02T03:04:05Z",
+				"revision": 0,
+				"averageValue": {"currency": "USD", "amount": 10.5, "amountUsd": 10.5},
+				"lifetimeRevenue": {"currency": "USD", "amount": 31.5, "amountUsd": 31.5},
+				"paymentCount": 3,
+				"invoiceCount": 4,
+				"lastPaymentTime": "2026-03-01T10:00:00Z",
+				"tags": [{"name": "vip"}, {"name": "b2b"}],
+				"hasFulfilledKyc": false
+			}`,
+			leadSource: wantAllLeadSource,
+		},
+		{
+			name: "nothing but defaults",
+			in:   customers.Input{},
+			want: `{
+				"id": "$ID", "email": null, "firstName": null, "lastName": null,
+				"websiteId": null, "defaultPaymentInstrument": null, "customFields": {}, "primaryAddress": null,
+				"locale": null, "isEddRequired": false,
+				"createdTime": "2026-01-02T03:04:05Z", "updatedTime": "2026-01-02T03:04:05Z", "revision": 0,
+				"averageValue": {"currency": "USD", "amount": 0, "amountUsd": 0},
+				"lifetimeRevenue": {"currency": "USD", "amount": 0, "amountUsd": 0},
+				"paymentCount": 0, "invoiceCount": 0, "lastPaymentTime": null, "tags": [], "hasFulfilledKyc": false
+			}`,
+		},
+		{
+			name: "a contact with no phones or emails, first email not primary",
+			in: customers.Input{PrimaryAddress: &customers.Contact{LastName: ptr("Zoë"), Emails: []customers.ContactEmail{
+				{Label: "a", Value: "first@example.com"}, {Label: "b", Value: "second@example.com"},
+			}}},
+			want: `{
+				"id": "$ID", "email": "first@example.com", "firstName": null, "lastName": "Zoë",
+				"websiteId": null, "defaultPaymentInstrument": null, "customFields": {},
+				"primaryAddress": {
+					"firstName": null, "lastName": "Zoë", "organization": null, "jobTitle": null,
+					"address": null, "address2": null, "city": null, "region": null, "country": null,
+					"postalCode": null, "dob": null, "phoneNumbers": [],
+					"emails": [
+						{"label": "a", "value": "first@example.com", "primary": false},
+						{"label": "b", "value": "second@example.com", "primary": false}
+					],
+					"hash": "$HASH"
+				},
+				"locale": null, "isEddRequired": false,
+				"createdTime": "2026-01-02T03:04:05Z", "updatedTime": "2026-01-02T03:04:05Z", "revision": 0,
+				"averageValue": {"currency": "USD", "amount": 0, "amountUsd": 0},
+				"lifetimeRevenue": {"currency": "USD", "amount": 0, "amountUsd": 0},
+				"paymentCount": 0, "invoiceCount": 0, "lastPaymentTime": null, "tags": [], "hasFulfilledKyc": false
+			}`,
+		},
+		{
+			name: "a contact with no lists at all",
+			in:   customers.Input{PrimaryAddress: &customers.Contact{Country: ptr("FR")}},
+			want: `{
+				"id": "$ID", "email": null, "firstName": null, "lastName": null,
+				"websiteId": null, "defaultPaymentInstrument": null, "customFields": {},
+				"primaryAddress": {
+					"firstName": null, "lastName": null, "organization": null, "jobTitle": null,
+					"address": null, "address2": null, "city": null, "region": null, "country": "FR",
+					"postalCode": null, "dob": null, "phoneNumbers": [], "emails": [], "hash": "$HASH"
+				},
+				"locale": null, "isEddRequired": false,
+				"createdTime": "2026-01-02T03:04:05Z", "updatedTime": "2026-01-02T03:04:05Z", "revision": 0,
+				"averageValue": {"currency": "USD", "amount": 0, "amountUsd": 0},
+				"lifetimeRevenue": {"currency": "USD", "amount": 0, "amountUsd": 0},
+				"paymentCount": 0, "invoiceCount": 0, "lastPaymentTime": null, "tags": [], "hasFulfilledKyc": false
+			}`,
+		},
 	}
-	const n = 50
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			in := customers.Input{CustomFields: map[string]any{"writer": json.Number(fmt.Sprint(i))}}
-			if _, _, err := f.svc.Put(ctx, f.org, "busy", in, customers.Precondition{}); err != nil {
-				errs <- err
+	hashForm := regexp.MustCompile(`^[0-9a-f]{40}$`)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			written, err := f.svc.Create(ctx, f.org, tc.in, customers.ViewOptions{LeadSource: true})
+			if err != nil {
+				t.Fatal(err)
 			}
-		}()
+			id := written.ID
+			hash := ""
+			if tc.in.PrimaryAddress != nil {
+				if hash = customers.ContactHash(tc.in.PrimaryAddress); !hashForm.MatchString(hash) {
+					t.Fatalf("ContactHash = %q, not 40 lower-case hex characters", hash)
+				}
+			}
+			want := strings.NewReplacer("$ID", id, "$HASH", hash).Replace(tc.want)
+			if tc.payments != "" {
+				if _, err := f.db.Exec(`UPDATE customers SET `+tc.payments+` WHERE organization_id = $1 AND id = $2`, f.org, id); err != nil {
+					t.Fatal(err)
+				}
+			} else if !sameJSON(t, written.JSON, []byte(want)) {
+				// What the write's transaction renders is the same.
+				t.Errorf("Create returned\n%s\nwant\n%s", written.JSON, want)
+			}
+
+			for _, opt := range []customers.ViewOptions{{}, {LeadSource: true}} {
+				v, err := f.store.GetView(ctx, f.org, id, opt)
+				if err != nil || v == nil {
+					t.Fatalf("GetView(%+v) = %v, %v", opt, v, err)
+				}
+				if !sameJSON(t, v.JSON, []byte(want)) {
+					t.Errorf("GetView(%+v) renders\n%s\nwant\n%s", opt, v.JSON, want)
+				}
+				wantView := customers.View{
+					ID: id, Revision: 0, HasLeadSource: tc.leadSource != "",
+					WebsiteID: tc.in.WebsiteID, PaymentInstrumentID: nil,
+				}
+				if pi := tc.in.DefaultPaymentInstrument; pi != nil {
+					wantView.PaymentInstrumentID = pi.PaymentInstrumentID
+				}
+				gotView := *v
+				gotView.JSON, gotView.LeadSource = nil, nil
+				if !reflect.DeepEqual(gotView, wantView) {
+					t.Errorf("GetView(%+v) link fields %+v, want %+v", opt, gotView, wantView)
+				}
+				switch {
+				case !opt.LeadSource || tc.leadSource == "":
+					if v.LeadSource != nil {
+						t.Errorf("GetView(%+v) has a lead source: %s", opt, v.LeadSource.JSON)
+					}
+				case v.LeadSource == nil:
+					t.Errorf("GetView(%+v) has no lead source", opt)
+				case v.LeadSource.CustomerID != id || v.LeadSource.Revision != 0 || !sameJSON(t, v.LeadSource.JSON, []byte(tc.leadSource)):
+					t.Errorf("GetView(%+v) lead source %s of %s at %d, want\n%s", opt, v.LeadSource.JSON, v.LeadSource.CustomerID, v.LeadSource.Revision, tc.leadSource)
+				}
+			}
+
+			ls, exists, err := f.store.GetLeadSourceView(ctx, f.org, id)
+			switch {
+			case err != nil || !exists:
+				t.Errorf("GetLeadSourceView: exists %v, %v", exists, err)
+			case tc.leadSource == "" && ls != nil:
+				t.Errorf("GetLeadSourceView of a customer without one: %s", ls.JSON)
+			case tc.leadSource != "" && (ls == nil || ls.CustomerID != id || ls.Revision != 0 || !sameJSON(t, ls.JSON, []byte(tc.leadSource))):
+				t.Errorf("GetLeadSourceView = %+v, want\n%s", ls, tc.leadSource)
+			}
+		})
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Errorf("concurrent put failed: %v", err)
+
+	// A list renders each customer as GetView does, lead source included.
+	listed := listPage(t, f.store, f.org, customers.ListQuery{Limit: 100}, customers.ViewOptions{LeadSource: true})
+	if listed.total != int64(len(cases)) || len(listed.views) != len(cases) {
+		t.Fatalf("list: total %d with %d customers, want %d", listed.total, len(listed.views), len(cases))
 	}
-	final, err := f.svc.Get(ctx, f.org, "busy")
-	if err != nil {
-		t.Fatal(err)
+	for _, lv := range listed.views {
+		gv, err := f.store.GetView(ctx, f.org, lv.ID, customers.ViewOptions{LeadSource: true})
+		if err != nil || gv == nil {
+			t.Fatalf("GetView %s: %v, %v", lv.ID, gv, err)
+		}
+		if !sameJSON(t, lv.JSON, gv.JSON) {
+			t.Errorf("%s listed as\n%s\nread as\n%s", lv.ID, lv.JSON, gv.JSON)
+		}
+		if (lv.LeadSource == nil) != (gv.LeadSource == nil) || (lv.LeadSource != nil && !sameJSON(t, lv.LeadSource.JSON, gv.LeadSource.JSON)) {
+			t.Errorf("%s: listed lead source %+v, read %+v", lv.ID, lv.LeadSource, gv.LeadSource)
+		}
+		lv.JSON, lv.LeadSource, gv.JSON, gv.LeadSource = nil, nil, nil, nil
+		if !reflect.DeepEqual(lv, *gv) {
+			t.Errorf("%s: listed link fields %+v, read %+v", lv.ID, lv, *gv)
+		}
 	}
-	if final.Revision != initial.Revision+n {
-		t.Fatalf("final revision %d, want %d", final.Revision, initial.Revision+n)
+
+	// Absence: nil and no error, and the customer does not exist.
+	if v, err := f.store.GetView(ctx, f.org, "nobody", customers.ViewOptions{}); v != nil || err != nil {
+		t.Errorf("GetView of a missing customer = %v, %v; want nil, nil", v, err)
+	}
+	if ls, exists, err := f.store.GetLeadSourceView(ctx, f.org, "nobody"); ls != nil || exists || err != nil {
+		t.Errorf("GetLeadSourceView of a missing customer = %v, %v, %v; want nil, false, nil", ls, exists, err)
 	}
 }
 
+// An organization sees nothing of another's: the same id is two customers,
+// and neither reads, lists, locks, merges nor writes the other.
 func TestCustomersAreIsolatedByOrganization(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	other := f.newOrg(t)
-	if _, _, err := f.svc.Put(ctx, f.org, "shared-id", customers.Input{WebsiteID: ptr("a")}, customers.Precondition{}); err != nil {
+	put := func(org, id string, in customers.Input) bool {
+		t.Helper()
+		_, created, err := f.svc.Put(ctx, org, id, in, customers.Precondition{}, customers.ViewOptions{})
+		if err != nil {
+			t.Fatalf("put %s in %s: %v", id, org, err)
+		}
+		return created
+	}
+	put(f.org, "shared-id", customers.Input{WebsiteID: ptr("a"), LeadSource: &customers.LeadSourceData{Source: ptr("ads")}})
+	put(f.org, "mine-only", customers.Input{})
+	if err := f.svc.Merge(ctx, f.org, "mine-only", "shared-id", customers.Precondition{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Get(ctx, other, "shared-id"); !customers.IsNotFound(err) {
-		t.Fatalf("another organization sees the customer: %v", err)
+
+	if v, err := f.store.GetView(ctx, other, "shared-id", customers.ViewOptions{LeadSource: true}); v != nil || err != nil {
+		t.Errorf("another organization reads the customer: %v, %v", v, err)
 	}
-	// The same id in the other organization is a different customer.
-	c, created, err := f.svc.Put(ctx, other, "shared-id", customers.Input{WebsiteID: ptr("b")}, customers.Precondition{})
-	if err != nil || !created || c.OrganizationID != other {
-		t.Fatalf("put in other org: created=%v err=%v", created, err)
+	if ls, exists, err := f.store.GetLeadSourceView(ctx, other, "shared-id"); ls != nil || exists || err != nil {
+		t.Errorf("another organization reads the lead source: %v, %v, %v", ls, exists, err)
 	}
-	mine, err := f.svc.Get(ctx, f.org, "shared-id")
-	if err != nil || *mine.WebsiteID != "a" {
+	if into, err := f.store.MergedInto(ctx, other, "mine-only"); into != "" || err != nil {
+		t.Errorf("another organization sees the merge: %q, %v", into, err)
+	}
+	if err := f.store.InTx(ctx, other, func(tx customers.Tx) error {
+		c, err := tx.LockCustomer(ctx, "shared-id")
+		if c != nil {
+			t.Errorf("another organization locks the customer: %+v", c)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if total := listTotal(t, f.store, other, customers.ListQuery{Limit: 10}); total != 0 {
+		t.Errorf("another organization lists %d customers", total)
+	}
+
+	// The same id in the other organization is a different customer, and
+	// the id merged away in ours is free there.
+	if !put(other, "shared-id", customers.Input{WebsiteID: ptr("b")}) || !put(other, "mine-only", customers.Input{}) {
+		t.Error("put in the other organization did not create")
+	}
+	mine, err := f.store.GetView(ctx, f.org, "shared-id", customers.ViewOptions{})
+	if err != nil || mine == nil || mine.WebsiteID == nil || *mine.WebsiteID != "a" || !mine.HasLeadSource || mine.Revision != 1 {
 		t.Fatalf("the other organization's write changed ours: %+v %v", mine, err)
+	}
+	theirs, err := f.store.GetView(ctx, other, "shared-id", customers.ViewOptions{})
+	if err != nil || theirs == nil || *theirs.WebsiteID != "b" || theirs.HasLeadSource || theirs.Revision != 0 {
+		t.Fatalf("the other organization's customer: %+v %v", theirs, err)
+	}
+	if total := listTotal(t, f.store, other, customers.ListQuery{Limit: 10}); total != 2 {
+		t.Errorf("the other organization lists %d customers, want 2", total)
+	}
+	if total := listTotal(t, f.store, f.org, customers.ListQuery{Filter: "id:shared-id,mine-only", Limit: 10}); total != 1 {
+		t.Errorf("our organization lists %d of the ids, want 1", total)
 	}
 }
 
-func TestInvalidInputWritesNothing(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
-	ctx := context.Background()
-	_, _, err := f.svc.Put(ctx, f.org, "bad", customers.Input{WebsiteID: ptr("")}, customers.Precondition{})
-	var de *customers.Error
-	if !errors.As(err, &de) || de.Kind != customers.KindInvalid || de.Fields[0].Field != "websiteId" {
-		t.Fatalf("got %v, want invalid websiteId", err)
+// page collects what ListViews writes to its PageWriter.
+type page struct {
+	total int64
+	began int
+	views []customers.View
+}
+
+func (p *page) Begin(total int64) error {
+	p.total = total
+	p.began++
+	return nil
+}
+
+func (p *page) Customer(v *customers.View) error {
+	c := *v
+	c.JSON = bytes.Clone(v.JSON) // v.JSON is valid only during the call
+	if v.LeadSource != nil {
+		ls := *v.LeadSource
+		ls.JSON = bytes.Clone(ls.JSON)
+		c.LeadSource = &ls
 	}
-	if _, err := f.svc.Get(ctx, f.org, "bad"); !customers.IsNotFound(err) {
-		t.Fatalf("invalid put wrote a customer: %v", err)
+	p.views = append(p.views, c)
+	return nil
+}
+
+// listPage runs ListViews, failing the test on an error or a page not begun
+// exactly once.
+func listPage(t *testing.T, store *postgres.Store, org string, q customers.ListQuery, opt customers.ViewOptions) *page {
+	t.Helper()
+	p := &page{}
+	if err := store.ListViews(context.Background(), org, q, opt, p); err != nil {
+		t.Fatalf("list %+v: %v", q, err)
 	}
-	if _, _, err := f.svc.Put(ctx, f.org, "a b", customers.Input{}, customers.Precondition{}); customers.ErrorKind(err) != customers.KindInvalid {
-		t.Fatalf("put with an invalid id: %v", err)
+	if p.began != 1 {
+		t.Fatalf("list %+v: Begin called %d times, want once", q, p.began)
 	}
+	return p
+}
+
+func listTotal(t *testing.T, store *postgres.Store, org string, q customers.ListQuery) int64 {
+	t.Helper()
+	return listPage(t, store, org, q, customers.ViewOptions{}).total
 }

@@ -6,118 +6,79 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/billing/customers-api/internal/customers"
 )
 
-// leadSourceRow is the row shape of the lead_sources table.
-type leadSourceRow struct {
-	OrganizationID string    `db:"organization_id"`
-	CustomerID     string    `db:"customer_id"`
-	Medium         *string   `db:"medium"`
-	Source         *string   `db:"source"`
-	Campaign       *string   `db:"campaign"`
-	Term           *string   `db:"term"`
-	Content        *string   `db:"content"`
-	Affiliate      *string   `db:"affiliate"`
-	SubAffiliate   *string   `db:"sub_affiliate"`
-	SalesAgent     *string   `db:"sales_agent"`
-	ClickID        *string   `db:"click_id"`
-	Path           *string   `db:"path"`
-	Referrer       *string   `db:"referrer"`
-	Original       []byte    `db:"original"`
-	CreatedTime    time.Time `db:"created_time"`
-	UpdatedTime    time.Time `db:"updated_time"`
-}
+// A lead source's values and its original are stored as the JSON of
+// customers.LeadSourceData (the API's), so a field of it needs no column.
 
-// leadSourceDoc is the JSON of lead_sources.original, keyed by API names.
-type leadSourceDoc struct {
-	Medium       *string `json:"medium"`
-	Source       *string `json:"source"`
-	Campaign     *string `json:"campaign"`
-	Term         *string `json:"term"`
-	Content      *string `json:"content"`
-	Affiliate    *string `json:"affiliate"`
-	SubAffiliate *string `json:"subAffiliate"`
-	SalesAgent   *string `json:"salesAgent"`
-	ClickID      *string `json:"clickId"`
-	Path         *string `json:"path"`
-	Referrer     *string `json:"referrer"`
-}
+// leadSourceJSON renders the lead source l as the API represents it (SPEC
+// §6), without _links: its values, its times and its original.
+var leadSourceJSON = `(l.data || jsonb_build_object(
+	'createdTime', ` + apiTime("l.created_time") + `,
+	'updatedTime', ` + apiTime("l.updated_time") + `,
+	'original', l.original))`
 
-func toLeadSourceRow(orgID string, ls *customers.LeadSource) (*leadSourceRow, error) {
-	orig, err := json.Marshal(leadSourceDoc(ls.Original))
-	if err != nil {
-		return nil, fmt.Errorf("encode original lead source: %w", err)
-	}
-	d := ls.LeadSourceData
-	return &leadSourceRow{
-		OrganizationID: orgID, CustomerID: ls.CustomerID, Medium: d.Medium, Source: d.Source,
-		Campaign: d.Campaign, Term: d.Term, Content: d.Content, Affiliate: d.Affiliate,
-		SubAffiliate: d.SubAffiliate, SalesAgent: d.SalesAgent, ClickID: d.ClickID, Path: d.Path,
-		Referrer: d.Referrer, Original: orig, CreatedTime: ls.CreatedTime, UpdatedTime: ls.UpdatedTime,
-	}, nil
-}
-
-func (r *leadSourceRow) toLeadSource() (*customers.LeadSource, error) {
-	var orig leadSourceDoc
-	if err := json.Unmarshal(r.Original, &orig); err != nil {
-		return nil, fmt.Errorf("decode original lead source of %q: %w", r.CustomerID, err)
-	}
-	return &customers.LeadSource{
-		CustomerID: r.CustomerID,
-		LeadSourceData: customers.LeadSourceData{
-			Medium: r.Medium, Source: r.Source, Campaign: r.Campaign, Term: r.Term, Content: r.Content,
-			Affiliate: r.Affiliate, SubAffiliate: r.SubAffiliate, SalesAgent: r.SalesAgent,
-			ClickID: r.ClickID, Path: r.Path, Referrer: r.Referrer,
-		},
-		Original:    customers.LeadSourceData(orig),
-		CreatedTime: r.CreatedTime.UTC(), UpdatedTime: r.UpdatedTime.UTC(),
-	}, nil
-}
-
-const leadSourceColumns = `
-l.organization_id, l.customer_id, l.medium, l.source, l.campaign, l.term, l.content,
-l.affiliate, l.sub_affiliate, l.sales_agent, l.click_id, l.path, l.referrer,
-l.original, l.created_time, l.updated_time`
-
-const sqlGetLeadSource = `SELECT ` + leadSourceColumns + `
-FROM lead_sources l WHERE l.organization_id = $1 AND l.customer_id = $2`
+const sqlGetLeadSource = `
+SELECT data, original, created_time, updated_time
+FROM lead_sources WHERE organization_id = $1 AND customer_id = $2`
 
 func (t *customerTx) GetLeadSource(ctx context.Context, id string) (*customers.LeadSource, error) {
-	var r leadSourceRow
-	err := t.tx.GetContext(ctx, &r, sqlGetLeadSource, t.orgID, id)
+	var data, orig []byte
+	ls := &customers.LeadSource{CustomerID: id}
+	err := t.q.queryRow(ctx, sqlGetLeadSource, t.orgID, id).Scan(&data, &orig, &ls.CreatedTime, &ls.UpdatedTime)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("select lead source: %w", err)
 	}
-	return r.toLeadSource()
+	if err := json.Unmarshal(data, &ls.LeadSourceData); err != nil {
+		return nil, fmt.Errorf("decode lead source of %q: %w", id, err)
+	}
+	if err := json.Unmarshal(orig, &ls.Original); err != nil {
+		return nil, fmt.Errorf("decode original lead source of %q: %w", id, err)
+	}
+	ls.CreatedTime, ls.UpdatedTime = ls.CreatedTime.UTC(), ls.UpdatedTime.UTC()
+	return ls, nil
 }
 
+func (t *customerTx) LeadSourceView(ctx context.Context, id string) (*customers.LeadSourceView, error) {
+	v, _, err := getLeadSourceView(ctx, t.q, t.orgID, id)
+	return v, err
+}
+
+// leadSourceColumns are the columns a lead source is written with, in the
+// order of leadSourceArgs; sqlPutLeadSource and the seeder's COPY share them.
+const leadSourceColumns = `organization_id, customer_id, data, original, created_time, updated_time`
+
 const sqlPutLeadSource = `
-INSERT INTO lead_sources (
-	organization_id, customer_id, medium, source, campaign, term, content, affiliate,
-	sub_affiliate, sales_agent, click_id, path, referrer, original, created_time, updated_time
-) VALUES (
-	:organization_id, :customer_id, :medium, :source, :campaign, :term, :content, :affiliate,
-	:sub_affiliate, :sales_agent, :click_id, :path, :referrer, :original, :created_time, :updated_time
-) ON CONFLICT (organization_id, customer_id) DO UPDATE SET
-	medium = EXCLUDED.medium, source = EXCLUDED.source, campaign = EXCLUDED.campaign,
-	term = EXCLUDED.term, content = EXCLUDED.content, affiliate = EXCLUDED.affiliate,
-	sub_affiliate = EXCLUDED.sub_affiliate, sales_agent = EXCLUDED.sales_agent,
-	click_id = EXCLUDED.click_id, path = EXCLUDED.path, referrer = EXCLUDED.referrer,
-	original = EXCLUDED.original, created_time = EXCLUDED.created_time,
-	updated_time = EXCLUDED.updated_time`
+INSERT INTO lead_sources (` + leadSourceColumns + `) VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (organization_id, customer_id) DO UPDATE SET
+	data = EXCLUDED.data, original = EXCLUDED.original,
+	created_time = EXCLUDED.created_time, updated_time = EXCLUDED.updated_time`
+
+// leadSourceArgs are the values of leadSourceColumns for ls of orgID. The
+// JSON goes as strings (COPY's text format would write []byte as bytea).
+func leadSourceArgs(orgID string, ls *customers.LeadSource) ([]any, error) {
+	data, err := json.Marshal(ls.LeadSourceData)
+	if err != nil {
+		return nil, fmt.Errorf("encode lead source: %w", err)
+	}
+	orig, err := json.Marshal(ls.Original)
+	if err != nil {
+		return nil, fmt.Errorf("encode original lead source: %w", err)
+	}
+	return []any{orgID, ls.CustomerID, string(data), string(orig), ls.CreatedTime, ls.UpdatedTime}, nil
+}
 
 func (t *customerTx) PutLeadSource(ctx context.Context, ls *customers.LeadSource) error {
-	r, err := toLeadSourceRow(t.orgID, ls)
+	args, err := leadSourceArgs(t.orgID, ls)
 	if err != nil {
 		return err
 	}
-	if _, err := t.tx.NamedExecContext(ctx, sqlPutLeadSource, r); err != nil {
+	if _, err := t.q.exec(ctx, sqlPutLeadSource, args...); err != nil {
 		return fmt.Errorf("upsert lead source: %w", err)
 	}
 	return nil
@@ -126,11 +87,7 @@ func (t *customerTx) PutLeadSource(ctx context.Context, ls *customers.LeadSource
 const sqlDeleteLeadSource = `DELETE FROM lead_sources WHERE organization_id = $1 AND customer_id = $2`
 
 func (t *customerTx) DeleteLeadSource(ctx context.Context, id string) (bool, error) {
-	res, err := t.tx.ExecContext(ctx, sqlDeleteLeadSource, t.orgID, id)
-	if err != nil {
-		return false, fmt.Errorf("delete lead source: %w", err)
-	}
-	n, err := res.RowsAffected()
+	n, err := t.q.exec(ctx, sqlDeleteLeadSource, t.orgID, id)
 	if err != nil {
 		return false, fmt.Errorf("delete lead source: %w", err)
 	}

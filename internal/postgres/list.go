@@ -2,16 +2,14 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"regexp"
-	"slices"
+	"reflect"
 	"strconv"
 	"strings"
 
 	"github.com/billing/customers-api/internal/customers"
 	"github.com/billing/customers-api/pkg/filter"
-	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 )
 
 // customerSchema is the whitelist of what collection queries may filter
@@ -19,7 +17,7 @@ import (
 // lead_sources l. Nothing else from a request ever reaches SQL text.
 var customerSchema = mustSchema(filter.Schema{
 	Fields:      customerFields(),
-	Dynamic:     []filter.Dynamic{{Prefix: "customFields.", JSONColumn: "c.custom_fields", NamePattern: regexp.MustCompile(`^[A-Za-z0-9_\-]{1,100}$`), Sortable: true}},
+	Dynamic:     []filter.Dynamic{{Prefix: "customFields.", JSONColumn: "c.custom_fields", NamePattern: customers.CustomFieldName, Sortable: true}},
 	TieBreak:    "c.id",
 	DefaultSort: []string{"-createdTime"},
 })
@@ -45,17 +43,53 @@ func customerFields() []filter.Field {
 		{Name: "primaryAddress.emails", Expr: "c.email_values", Type: filter.String, Multi: true},
 		{Name: "primaryAddress.phoneNumbers", Expr: "c.phone_values", Type: filter.String, Multi: true},
 		{Name: "tags", Expr: "c.tag_values", Type: filter.String, Multi: true},
+		// The country is a lower-cased column of its own (migration 00005),
+		// so that a count by country reads only its index.
+		{Name: "primaryAddress.country", Expr: "c.address_country", Type: filter.String, Lowered: true, Sortable: true},
+		{Name: "leadSource.createdTime", Expr: "l.created_time", Type: filter.DateTime, Sortable: true},
+		{Name: "leadSource.updatedTime", Expr: "l.updated_time", Type: filter.DateTime, Sortable: true},
 	}
-	for _, k := range []string{"firstName", "lastName", "organization", "jobTitle", "address", "address2", "city", "region", "country", "postalCode", "dob", "hash"} {
-		f = append(f, filter.Field{Name: "primaryAddress." + k, Expr: "(c.primary_address->>'" + k + "')", Type: filter.String, Sortable: true})
+	// The other scalars of the primary address and every lead-source value
+	// are read from their stored JSON, under the names of their one type.
+	// The country is the column above; the first and last names are
+	// columns of their own too (the same values), which are indexed.
+	stored := map[string]string{"country": "", "firstName": "c.first_name", "lastName": "c.last_name"}
+	for _, k := range jsonStringFields(reflect.TypeOf(customers.Contact{})) {
+		expr, ok := stored[k]
+		if !ok {
+			expr = "(c.primary_address->>'" + k + "')"
+		}
+		if expr != "" {
+			f = append(f, filter.Field{Name: "primaryAddress." + k, Expr: expr, Type: filter.String, Sortable: true})
+		}
 	}
-	for _, k := range [][2]string{{"medium", "medium"}, {"source", "source"}, {"campaign", "campaign"}, {"term", "term"}, {"content", "content"}, {"affiliate", "affiliate"}, {"subAffiliate", "sub_affiliate"}, {"salesAgent", "sales_agent"}, {"clickId", "click_id"}, {"path", "path"}, {"referrer", "referrer"}} {
-		f = append(f, filter.Field{Name: "leadSource." + k[0], Expr: "l." + k[1], Type: filter.String, Sortable: true})
+	for _, k := range jsonStringFields(reflect.TypeOf(customers.LeadSourceData{})) {
+		f = append(f, filter.Field{Name: "leadSource." + k, Expr: "(l.data->>'" + k + "')", Type: filter.String, Sortable: true})
 	}
-	return append(f,
-		filter.Field{Name: "leadSource.createdTime", Expr: "l.created_time", Type: filter.DateTime, Sortable: true},
-		filter.Field{Name: "leadSource.updatedTime", Expr: "l.updated_time", Type: filter.DateTime, Sortable: true},
-	)
+	return f
+}
+
+// jsonStringFields lists the json names of t's string and *string fields,
+// in declaration order. They come from the program's types, never from a
+// request, and are checked to be plain names before reaching SQL text.
+func jsonStringFields(t reflect.Type) []string {
+	var out []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if ft.Kind() != reflect.String || name == "" || name == "-" {
+			continue
+		}
+		if !customers.CustomFieldName.MatchString(name) {
+			panic("postgres: field name " + name + " of " + t.String() + " cannot be a JSON key in SQL")
+		}
+		out = append(out, name)
+	}
+	return out
 }
 
 func mustSchema(s filter.Schema) *filter.Schema {
@@ -66,24 +100,39 @@ func mustSchema(s filter.Schema) *filter.Schema {
 	return schema
 }
 
-// The lead source is joined for leadSource.* filters and sorts and for the
-// page's has_lead_source; PostgreSQL removes the join from counts that do
-// not use it (it is unique per customer).
-const listFrom = `
-FROM customers c
-LEFT JOIN lead_sources l ON l.organization_id = c.organization_id AND l.customer_id = c.id
+// listWhere is the FROM and WHERE of every collection query; PostgreSQL
+// removes the lead-source join from counts that do not use it.
+const listWhere = customerFrom + `
 WHERE c.organization_id = $1`
 
-// listSQL is a collection query compiled to SQL: the page and, when the
-// query filters, the count of every match (Count "": use the counters).
+// sqlCountAll is the exact unfiltered total: the sum of the organization's
+// few counter slots (kept by triggers, migration 00003).
+const sqlCountAll = `SELECT COALESCE(sum(n), 0)::bigint FROM customer_counts WHERE organization_id = $1`
+
+// listSQL is a collection query compiled to SQL: Page returns the page's
+// views, each row led by the exact total, in one statement and so from one
+// snapshot; Count is the total alone, for when the page has no row.
 type listSQL struct {
 	Page, Count         string
 	PageArgs, CountArgs []any
+	// Pick is the part of Page that chooses the page's rows, with the
+	// same arguments: what the plan test reads.
+	Pick string
+	// Reusable says whether one plan serves every call of Page: true when
+	// the filter has only equalities (filter.Compiled.EqualityOnly), which
+	// the planner estimates from statistics for any value. Other
+	// conditions change the best plan with their values, and PostgreSQL's
+	// choice between a reusable plan and one for the values at hand rests
+	// on fixed guesses for them that can be wrong by orders of magnitude
+	// (q=smith: 0.3 % guessed, 5 % real, a plan 9 times slower); such
+	// queries run unprepared, planned for their values every time.
+	Reusable bool
 }
 
 // compileList turns q into SQL over the whitelisted schema. Only schema
-// expressions and $n placeholders reach the text; every value is an argument.
-func compileList(orgID string, q customers.ListQuery) (*listSQL, error) {
+// expressions and $n placeholders reach the text; every value is an
+// argument. A malformed query is a KindBadQuery error.
+func compileList(orgID string, q customers.ListQuery, opt customers.ViewOptions) (*listSQL, error) {
 	args := []any{orgID}
 	var where strings.Builder
 	if q.Q != "" {
@@ -92,85 +141,117 @@ func compileList(orgID string, q customers.ListQuery) (*listSQL, error) {
 	}
 	compiled, err := customerSchema.Compile(filter.Request{Filter: q.Filter, Sort: q.Sort}, len(args)+1)
 	if err != nil {
+		var fe *filter.Error
+		if errors.As(err, &fe) {
+			return nil, customers.BadQuery(fe.Param, fe.Offset, fe.Message)
+		}
 		return nil, err
 	}
 	if compiled.Where != "" {
 		where.WriteString(" AND " + compiled.Where)
 	}
 	args = append(args, compiled.WhereArgs...)
-	out := &listSQL{}
+	out := &listSQL{Count: sqlCountAll, CountArgs: args[:1]}
 	if where.Len() > 0 {
-		out.Count, out.CountArgs = "SELECT count(*)"+listFrom+where.String(), args
+		// The count and the page share the WHERE and its arguments.
+		out.Count, out.CountArgs = "SELECT count(*)"+listWhere+where.String(), args
 	}
-	n := len(args) + len(compiled.OrderArgs)
-	// has_lead_source from the join the filters already have: an EXISTS per
-	// row becomes a hashed subplan over every lead source on mid-size tables.
-	out.Page = "SELECT " + customerStoredColumns + ", l.customer_id IS NOT NULL AS has_lead_source" + listFrom + where.String() +
-		" ORDER BY " + compiled.OrderBy +
-		" LIMIT $" + strconv.Itoa(n+1) + " OFFSET $" + strconv.Itoa(n+2)
-	out.PageArgs = append(append(slices.Clip(args), compiled.OrderArgs...), q.Limit, q.Offset)
-	return out, nil
-}
-
-// ListCustomers returns the page q asks for and the exact number of
-// customers that match. The unfiltered total comes from the counters; a
-// filtered one from a count over the same indexes as the page. A malformed
-// query is a *filter.Error.
-func (s *Store) ListCustomers(ctx context.Context, orgID string, q customers.ListQuery) (*customers.Page, error) {
-	sql, err := compileList(orgID, q)
-	if err != nil {
-		return nil, err
-	}
-	page := &customers.Page{Customers: []*customers.Customer{}}
-	if q.Limit > 0 {
-		var rows []customerRow
-		if err := sqlx.SelectContext(ctx, s.db, &rows, sql.Page, sql.PageArgs...); err != nil {
-			return nil, fmt.Errorf("list customers: %w", err)
-		}
-		for i := range rows {
-			c, err := rows[i].toCustomer()
-			if err != nil {
-				return nil, err
-			}
-			page.Customers = append(page.Customers, c)
-		}
-	}
-	if sql.Count == "" {
-		page.Total, err = countCustomers(ctx, s.db, orgID)
+	// The page's rows are picked first and rendered after: rendering is
+	// the costly part, and rows skipped by OFFSET are never rendered. The
+	// outer ORDER BY sorts just the page again, over the same columns.
+	pick := "SELECT c.*" + listWhere + where.String() + "\nORDER BY " + compiled.OrderBy
+	pickArgs := append(args[:len(args):len(args)], compiled.OrderArgs...)
+	if q.Q == "" && compiled.EqualityOnly {
+		// One plan serves every value: LIMIT and OFFSET are written as
+		// numbers (ints, never request text), so that the prepared page
+		// can keep one. With them as parameters the planner would have to
+		// guess the page size, price a reusable plan too high and plan
+		// every call anew.
+		pick += "\nLIMIT " + strconv.Itoa(q.Limit) + " OFFSET " + strconv.Itoa(q.Offset)
+		out.Reusable = true
 	} else {
-		err = sqlx.GetContext(ctx, s.db, &page.Total, sql.Count, sql.CountArgs...)
+		n := len(pickArgs)
+		pick += "\nLIMIT $" + strconv.Itoa(n+1) + " OFFSET $" + strconv.Itoa(n+2)
+		pickArgs = append(pickArgs, q.Limit, q.Offset)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("count customers: %w", err)
-	}
-	return page, nil
+	// The count is uncorrelated, so PostgreSQL runs it once (an InitPlan)
+	// for the whole page, in the page's snapshot.
+	out.Pick = pick
+	out.Page = "SELECT (" + out.Count + ") AS total, " + viewSelect(opt) + "\nFROM (" + pick + ") c" +
+		"\nLEFT JOIN lead_sources l ON l.organization_id = c.organization_id AND l.customer_id = c.id" +
+		"\nORDER BY " + compiled.OrderBy
+	out.PageArgs = pickArgs
+	return out, nil
 }
 
-const sqlLeadSources = `SELECT ` + leadSourceColumns + `, c.revision
-FROM lead_sources l
-JOIN customers c ON c.organization_id = l.organization_id AND c.id = l.customer_id
-WHERE l.organization_id = $1 AND l.customer_id = ANY($2)`
+// ListViews writes the page q asks for to w, after the exact number of
+// customers that match, in one statement: the page's rows each carry the
+// total. Only a page with no row (limit 0, an offset past the end) costs a
+// second statement for the total.
+func (s *Store) ListViews(ctx context.Context, orgID string, q customers.ListQuery, opt customers.ViewOptions, w customers.PageWriter) error {
+	sql, err := compileList(orgID, q, opt)
+	if err != nil {
+		return err
+	}
+	return customersErr(s.do(ctx, func(ctx context.Context, db querier) error { return listViews(ctx, db, sql, q, opt, w) }))
+}
 
-// LeadSources returns, in one query, the lead sources of the customers ids.
-func (s *Store) LeadSources(ctx context.Context, orgID string, ids []string) (map[string]*customers.LeadSource, error) {
-	out := make(map[string]*customers.LeadSource, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	var rows []struct {
-		leadSourceRow
-		Revision int64 `db:"revision"`
-	}
-	if err := sqlx.SelectContext(ctx, s.db, &rows, sqlLeadSources, orgID, pq.StringArray(ids)); err != nil {
-		return nil, fmt.Errorf("select lead sources: %w", err)
-	}
-	for i := range rows {
-		ls, err := rows[i].toLeadSource()
-		if err != nil {
-			return nil, err
+func listViews(ctx context.Context, db querier, sql *listSQL, q customers.ListQuery, opt customers.ViewOptions, w customers.PageWriter) error {
+	if q.Limit > 0 {
+		done, err := streamPage(ctx, db, sql, opt, w)
+		if done || err != nil {
+			return err
 		}
-		ls.Revision = rows[i].Revision
-		out[ls.CustomerID] = ls
+		if q.Offset == 0 {
+			return w.Begin(0) // nothing matches: no count needed
+		}
 	}
-	return out, nil
+	var total int64
+	rows, err := db.queryUnprepared(ctx, sql.Count, sql.CountArgs...)
+	if err != nil {
+		return fmt.Errorf("count customers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(&total); err != nil {
+			return fmt.Errorf("count customers: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("count customers: %w", err)
+	}
+	return w.Begin(total)
+}
+
+// streamPage runs the page statement and hands each row to w as it is
+// read; it reports false when the page had no row (and w was not called).
+func streamPage(ctx context.Context, db querier, sql *listSQL, opt customers.ViewOptions, w customers.PageWriter) (bool, error) {
+	query := db.query
+	if !sql.Reusable {
+		query = db.queryUnprepared
+	}
+	rows, err := query(ctx, sql.Page, sql.PageArgs...)
+	if err != nil {
+		return false, fmt.Errorf("list customers: %w", err)
+	}
+	defer rows.Close()
+	var v customers.View
+	var total int64
+	for first := true; rows.Next(); first = false {
+		if err := scanView(rows, &v, opt, &total); err != nil {
+			return !first, fmt.Errorf("scan customer: %w", err)
+		}
+		if first {
+			if err := w.Begin(total); err != nil {
+				return true, err
+			}
+		}
+		if err := w.Customer(&v); err != nil {
+			return true, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return v.ID != "", fmt.Errorf("list customers: %w", err)
+	}
+	return v.ID != "", nil
 }

@@ -11,9 +11,18 @@ import (
 	"github.com/google/uuid"
 )
 
+// indexedSorts are the sortable fields with an index that reads them in
+// order (migrations 00003 to 00007); the others are sorted by a scan of
+// the organization's customers, by design (00007 says why).
+var indexedSorts = []string{
+	"id", "email", "firstName", "lastName", "websiteId", "createdTime", "updatedTime",
+	"lastPaymentTime", "lifetimeRevenue.amount", "primaryAddress.firstName", "primaryAddress.lastName",
+	"primaryAddress.country", "primaryAddress.hash",
+}
+
 // descendingIndexed are the nullable sortable fields with a descending
 // index of their own (migration 00004).
-var descendingIndexed = []string{"email", "firstName", "lastName", "websiteId", "lastPaymentTime"}
+var descendingIndexed = []string{"email", "firstName", "lastName", "lastPaymentTime", "primaryAddress.firstName", "primaryAddress.lastName"}
 
 // planRows is how many customers the plan test's organization has: enough
 // for the planner to prefer a selective index over a scan.
@@ -52,14 +61,15 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 		{"sorted by email", customers.ListQuery{Sort: []string{"email"}, Limit: 100}, false, "customers_email_idx"},
 		{"email filter", customers.ListQuery{Filter: "email:ada@example.com", Limit: 100}, false, "customers_email_"},
 		{"email filter count", customers.ListQuery{Filter: "email:ada@example.com", Limit: 100}, true, "customers_email_"},
-		{"country filter", customers.ListQuery{Filter: "primaryAddress.country:GB", Limit: 20}, true, "customers_country_idx"},
+		{"country filter count", customers.ListQuery{Filter: "primaryAddress.country:GB", Limit: 20}, true, "Index Only Scan using customers_address_country_idx"},
+		{"country filter page", customers.ListQuery{Filter: "primaryAddress.country:GB", Limit: 20, Offset: 40}, false, "customers_address_country_idx"},
 		{"tag filter", customers.ListQuery{Filter: "tags:vip", Limit: 20}, true, "customers_arrays_idx"},
 		{"email entry filter", customers.ListQuery{Filter: "primaryAddress.emails:ada@example.com", Limit: 20}, true, "customers_arrays_idx"},
 		{"q search", customers.ListQuery{Q: "lovelace", Limit: 100}, true, "customers_search_idx"},
-		{"revision range", customers.ListQuery{Filter: "revision:2..5", Sort: []string{"revision"}, Limit: 20}, false, "customers_revision_idx"},
+		{"updated range", customers.ListQuery{Filter: "updatedTime:2024-01-01..", Sort: []string{"updatedTime"}, Limit: 20}, false, "customers_updated_time_idx"},
 	}
 	for _, f := range customerSchema.Fields {
-		if !f.Sortable || strings.HasPrefix(f.Name, "leadSource.") {
+		if !f.Sortable || !slices.Contains(indexedSorts, f.Name) {
 			continue
 		}
 		// Ascending (nulls last, the index order): the first page of any
@@ -83,11 +93,11 @@ func TestListQueriesUseTheirIndexes(t *testing.T) {
 		}
 	}
 	for _, c := range cases {
-		sql, err := compileList(org, c.q)
+		sql, err := compileList(org, c.q, customers.ViewOptions{})
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		query, args := sql.Page, sql.PageArgs
+		query, args := sql.Pick, sql.PageArgs
 		if c.count {
 			query, args = sql.Count, sql.CountArgs
 		}

@@ -2,10 +2,11 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/billing/customers-api/internal/customers"
-	"github.com/jmoiron/sqlx"
 )
 
 // SeedCustomer is one customer for Seed to load, with its lead source or nil.
@@ -14,44 +15,28 @@ type SeedCustomer struct {
 	LeadSource *customers.LeadSource
 }
 
-// sqlCopyCustomers writes the columns sqlInsertCustomer writes, in the
-// order of customerCopyValues (a test keeps that order right).
-const sqlCopyCustomers = `COPY customers (` + customerWriteColumns + `) FROM STDIN`
+// sqlCopyCustomers writes the columns sqlInsertCustomer writes, with the
+// same arguments.
+var sqlCopyCustomers = `COPY customers (organization_id, ` + strings.Join(customerColumns, ", ") + `) FROM STDIN`
 
-// COPY's text format would write []byte as bytea, so JSON goes as a string;
-// nil stays NULL.
-func jsonText(b []byte) any {
-	if b == nil {
-		return nil
+// copyArgs are args made fit for COPY's text format, which would write
+// []byte as bytea: JSON goes as a string; nil stays NULL.
+func copyArgs(args []any) []any {
+	for i, a := range args {
+		if b, ok := a.(*[]byte); ok {
+			if *b == nil {
+				args[i] = nil
+			} else {
+				args[i] = string(*b)
+			}
+		}
 	}
-	return string(b)
+	return args
 }
 
-func customerCopyValues(r *customerRow) []any {
-	return []any{
-		r.OrganizationID, r.ID, r.WebsiteID, r.PaymentInstrumentMethod, r.PaymentInstrumentID,
-		jsonText(r.CustomFields), jsonText(r.PrimaryAddress), r.Email, r.FirstName, r.LastName, r.Locale,
-		r.IsEddRequired, r.CreatedTime, r.UpdatedTime, r.Revision,
-		r.AverageValueCurrency, r.AverageValueAmount, r.AverageValueAmountUSD,
-		r.LifetimeRevenueCurrency, r.LifetimeRevenueAmount, r.LifetimeRevenueAmountUSD,
-		r.PaymentCount, r.InvoiceCount, r.LastPaymentTime, r.Tags,
-	}
-}
-
-// sqlCopyLeadSources writes the columns of sqlPutLeadSource, in the order of
-// leadSourceCopyValues.
-const sqlCopyLeadSources = `
-COPY lead_sources (
-	organization_id, customer_id, medium, source, campaign, term, content, affiliate,
-	sub_affiliate, sales_agent, click_id, path, referrer, original, created_time, updated_time
-) FROM STDIN`
-
-func leadSourceCopyValues(r *leadSourceRow) []any {
-	return []any{
-		r.OrganizationID, r.CustomerID, r.Medium, r.Source, r.Campaign, r.Term, r.Content, r.Affiliate,
-		r.SubAffiliate, r.SalesAgent, r.ClickID, r.Path, r.Referrer, jsonText(r.Original), r.CreatedTime, r.UpdatedTime,
-	}
-}
+// sqlCopyLeadSources writes the columns of sqlPutLeadSource, with the same
+// arguments.
+const sqlCopyLeadSources = `COPY lead_sources (` + leadSourceColumns + `) FROM STDIN`
 
 // SeedOptions tune Seed.
 type SeedOptions struct {
@@ -77,8 +62,7 @@ type SeedOptions struct {
 // whole load with a unique violation.
 func (s *Store) Seed(ctx context.Context, orgID string, next func() ([]SeedCustomer, error), opts SeedOptions) (int, error) {
 	var loaded int
-	// Not inTx: a retry could not call next for the batches again.
-	err := s.tryTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.seedTx(ctx, func(tx *sql.Tx) error {
 		var indexes []string
 		if opts.RebuildIndexes {
 			var err error
@@ -112,6 +96,34 @@ func (s *Store) Seed(ctx context.Context, orgID string, next func() ([]SeedCusto
 	return loaded, nil
 }
 
+// seedTx runs fn in one transaction, without retries: a retry could not
+// call next for the batches again.
+func (s *Store) seedTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+	tx, err := s.db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("seed: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	// Committed synchronously whatever the server's default: the load is
+	// durable when Seed returns, and a VACUUM right after it can mark the
+	// pages all-visible (with an asynchronous commit not yet flushed, it
+	// cannot set the rows' hint bits, and counts then visit the heap).
+	if _, err = tx.ExecContext(ctx, "SET LOCAL synchronous_commit = on"); err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("seed: commit: %w", err)
+	}
+	return nil
+}
+
 // Secondary indexes: those that back no constraint (the primary keys and
 // api_keys' unique hash stay, and so do the foreign keys they serve).
 const sqlSecondaryIndexes = `
@@ -123,26 +135,34 @@ ORDER BY 1`
 
 // dropSecondaryIndexes drops the secondary indexes of customers and
 // lead_sources and returns the statements that create them again.
-func dropSecondaryIndexes(ctx context.Context, tx *sqlx.Tx) ([]string, error) {
-	var rows []struct {
-		Name string `db:"name"`
-		Def  string `db:"def"`
-	}
-	if err := tx.SelectContext(ctx, &rows, sqlSecondaryIndexes); err != nil {
+func dropSecondaryIndexes(ctx context.Context, tx *sql.Tx) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, sqlSecondaryIndexes)
+	if err != nil {
 		return nil, fmt.Errorf("seed: list indexes: %w", err)
 	}
-	defs := make([]string, 0, len(rows))
-	for _, r := range rows {
-		// The name comes from the catalog (regclass quotes it as needed).
-		if _, err := tx.ExecContext(ctx, "DROP INDEX "+r.Name); err != nil {
-			return nil, fmt.Errorf("seed: drop index %s: %w", r.Name, err)
+	var names, defs []string
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("seed: list indexes: %w", err)
 		}
-		defs = append(defs, r.Def)
+		names, defs = append(names, name), append(defs, def)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("seed: list indexes: %w", err)
+	}
+	for _, name := range names {
+		// The name comes from the catalog (regclass quotes it as needed).
+		if _, err := tx.ExecContext(ctx, "DROP INDEX "+name); err != nil {
+			return nil, fmt.Errorf("seed: drop index %s: %w", name, err)
+		}
 	}
 	return defs, nil
 }
 
-func createIndexes(ctx context.Context, tx *sqlx.Tx, defs []string) error {
+func createIndexes(ctx context.Context, tx *sql.Tx, defs []string) error {
 	if len(defs) == 0 {
 		return nil
 	}
@@ -161,34 +181,31 @@ func createIndexes(ctx context.Context, tx *sqlx.Tx, defs []string) error {
 
 // copyBatch writes one batch of customers, then their lead sources (whose
 // foreign key needs the customers first).
-func copyBatch(ctx context.Context, tx *sqlx.Tx, orgID string, batch []SeedCustomer) error {
+func copyBatch(ctx context.Context, tx *sql.Tx, orgID string, batch []SeedCustomer) error {
 	customerStmt, err := tx.PrepareContext(ctx, sqlCopyCustomers)
 	if err != nil {
 		return fmt.Errorf("seed: copy customers: %w", err)
 	}
 	defer customerStmt.Close()
-	var leadSources []*leadSourceRow
+	var leadSources [][]any
 	for _, sc := range batch {
 		c := sc.Customer
-		if c.OrganizationID != orgID {
-			return fmt.Errorf("seed: customer %q of organization %s in a load of %s", c.ID, c.OrganizationID, orgID)
-		}
 		r, err := toCustomerRow(c)
 		if err != nil {
 			return fmt.Errorf("seed: %w", err)
 		}
-		if _, err := customerStmt.ExecContext(ctx, customerCopyValues(r)...); err != nil {
+		if _, err := customerStmt.ExecContext(ctx, copyArgs(r.args(orgID))...); err != nil {
 			return fmt.Errorf("seed: copy customer %q: %w", c.ID, err)
 		}
 		if sc.LeadSource != nil {
 			if sc.LeadSource.CustomerID != c.ID {
 				return fmt.Errorf("seed: lead source of %q with customer %q", sc.LeadSource.CustomerID, c.ID)
 			}
-			lr, err := toLeadSourceRow(orgID, sc.LeadSource)
+			args, err := leadSourceArgs(orgID, sc.LeadSource)
 			if err != nil {
 				return fmt.Errorf("seed: %w", err)
 			}
-			leadSources = append(leadSources, lr)
+			leadSources = append(leadSources, args)
 		}
 	}
 	// The Exec without arguments ends the COPY and reports its errors.
@@ -206,9 +223,9 @@ func copyBatch(ctx context.Context, tx *sqlx.Tx, orgID string, batch []SeedCusto
 		return fmt.Errorf("seed: copy lead sources: %w", err)
 	}
 	defer lsStmt.Close()
-	for _, lr := range leadSources {
-		if _, err := lsStmt.ExecContext(ctx, leadSourceCopyValues(lr)...); err != nil {
-			return fmt.Errorf("seed: copy lead source of %q: %w", lr.CustomerID, err)
+	for _, args := range leadSources {
+		if _, err := lsStmt.ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("seed: copy lead source of %q: %w", args[1], err)
 		}
 	}
 	if _, err := lsStmt.ExecContext(ctx); err != nil {

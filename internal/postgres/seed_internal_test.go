@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/billing/customers-api/internal/customers"
 )
 
 // columnList returns the column list of the statement (INSERT INTO or
@@ -22,6 +24,14 @@ func columnList(t *testing.T, query, verb, table, end string) []string {
 	return cols
 }
 
+func mustLeadSourceArgs(t *testing.T) []any {
+	args, err := leadSourceArgs("org", &customers.LeadSource{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return args
+}
+
 // Seed must write every column the ordinary writes do: a column added to
 // the insert (a new migration) and not to Seed fails here.
 func TestSeedWritesEveryColumnOfTheInserts(t *testing.T) {
@@ -30,8 +40,8 @@ func TestSeedWritesEveryColumnOfTheInserts(t *testing.T) {
 		insert, copy string
 		row          int // values per row
 	}{
-		{"customers", sqlInsertCustomer, sqlCopyCustomers, len(customerCopyValues(&customerRow{}))},
-		{"lead_sources", sqlPutLeadSource, sqlCopyLeadSources, len(leadSourceCopyValues(&leadSourceRow{}))},
+		{"customers", sqlInsertCustomer, sqlCopyCustomers, len((&customerRow{}).args("org"))},
+		{"lead_sources", sqlPutLeadSource, sqlCopyLeadSources, len(mustLeadSourceArgs(t))},
 	} {
 		want := columnList(t, tc.insert, "INSERT INTO", tc.table, "VALUES")
 		got := columnList(t, tc.copy, "COPY", tc.table, "FROM STDIN")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"reflect"
 	"slices"
 	"strings"
@@ -14,15 +15,14 @@ import (
 	"github.com/billing/customers-api/internal/postgres"
 )
 
-// seedCustomers makes n varied customers of org: with and without a
+// seedCustomers makes n varied customers: with and without a
 // primary address, emails, phones (mixed case), tags, custom fields and a
 // lead source, as the service would store them (hashes set).
-func seedCustomers(org string, n int) []postgres.SeedCustomer {
+func seedCustomers(n int) []postgres.SeedCustomer {
 	base := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
 	out := make([]postgres.SeedCustomer, 0, n)
 	for i := range n {
 		c := &customers.Customer{
-			OrganizationID:  org,
 			ID:              fmt.Sprintf("seed-%04d", i),
 			CustomFields:    map[string]any{},
 			CreatedTime:     base.Add(time.Duration(i) * time.Minute),
@@ -57,12 +57,12 @@ func seedCustomers(org string, n int) []postgres.SeedCustomer {
 				a.Organization = ptr("Analytical Engines")
 			}
 			for k := range i % 3 {
-				a.Emails = append(a.Emails, customers.ContactPoint{
+				a.Emails = append(a.Emails, customers.ContactEmail{
 					Label: "e", Value: fmt.Sprintf("Ada.%d.%d@Example.COM", i, k), Primary: k == 1,
 				})
 			}
 			for k := range (i + 1) % 3 {
-				a.PhoneNumbers = append(a.PhoneNumbers, customers.ContactPoint{Label: "p", Value: fmt.Sprintf("+44 20 %04d %d", i, k)})
+				a.PhoneNumbers = append(a.PhoneNumbers, customers.ContactPhone{Label: "p", Value: fmt.Sprintf("+44 20 %04d %d", i, k)})
 			}
 			a.Hash = customers.ContactHash(a)
 			c.PrimaryAddress = a
@@ -71,7 +71,6 @@ func seedCustomers(org string, n int) []postgres.SeedCustomer {
 		if i%4 == 1 {
 			data := customers.LeadSourceData{Source: ptr("google"), Medium: ptr("cpc"), Campaign: ptr(fmt.Sprintf("camp-%d", i%5))}
 			sc.LeadSource = &customers.LeadSource{CustomerID: c.ID, LeadSourceData: data, Original: data, CreatedTime: c.CreatedTime, UpdatedTime: c.CreatedTime}
-			c.HasLeadSource = true
 		}
 		out = append(out, sc)
 	}
@@ -121,14 +120,14 @@ func TestSeedLoadsWhatTheServiceWouldStore(t *testing.T) {
 			ctx := context.Background()
 			// Customers written the ordinary way count too.
 			for range 2 {
-				if _, err := f.svc.Create(ctx, f.org, fullInput()); err != nil {
+				if _, err := f.svc.Create(ctx, f.org, fullInput(), customers.ViewOptions{}); err != nil {
 					t.Fatal(err)
 				}
 			}
 			indexesBefore := f.indexes(t)
 
 			const n = 300
-			list := seedCustomers(f.org, n)
+			list := seedCustomers(n)
 			var progress []int
 			loaded, err := f.store.Seed(ctx, f.org, batches(list, 64), postgres.SeedOptions{
 				RebuildIndexes: rebuild, Progress: func(k int) { progress = append(progress, k) },
@@ -146,9 +145,8 @@ func TestSeedLoadsWhatTheServiceWouldStore(t *testing.T) {
 			if got := f.count(t, countCounters); got != n+2 {
 				t.Errorf("customer_counts say %d, want %d", got, n+2)
 			}
-			page, err := f.store.ListCustomers(ctx, f.org, customers.ListQuery{Limit: 0})
-			if err != nil || page.Total != n+2 {
-				t.Errorf("unfiltered total %v, %v; want %d", page, err, n+2)
+			if total := listTotal(t, f.store, f.org, customers.ListQuery{Limit: 0}); total != n+2 {
+				t.Errorf("unfiltered total %d, want %d", total, n+2)
 			}
 			wantLeads := 0
 			for _, sc := range list {
@@ -181,31 +179,37 @@ func TestSeedLoadsWhatTheServiceWouldStore(t *testing.T) {
 						want++
 					}
 				}
-				page, err := f.store.ListCustomers(ctx, f.org, customers.ListQuery{Filter: tc.filter, Q: tc.q, Limit: 1000})
-				if err != nil || page.Total != int64(want) || len(page.Customers) != want {
-					t.Errorf("filter %q q %q: %v, %v; want %d", tc.filter, tc.q, page, err, want)
+				p := listPage(t, f.store, f.org, customers.ListQuery{Filter: tc.filter, Q: tc.q, Limit: 1000}, customers.ViewOptions{})
+				if p.total != int64(want) || len(p.views) != want {
+					t.Errorf("filter %q q %q: total %d with %d customers; want %d", tc.filter, tc.q, p.total, len(p.views), want)
 				}
 			}
 
 			// Every customer and lead source reads back as it was given.
 			for _, sc := range list {
-				got, err := f.svc.Get(ctx, f.org, sc.Customer.ID)
-				if err != nil {
-					t.Fatal(err)
+				c := sc.Customer
+				got, err := f.store.GetView(ctx, f.org, c.ID, customers.ViewOptions{})
+				if err != nil || got == nil {
+					t.Fatalf("customer %s: %v, %v", c.ID, got, err)
 				}
-				if !reflect.DeepEqual(got, sc.Customer) {
-					t.Fatalf("customer %s reads back as\n%+v\nwant\n%+v", sc.Customer.ID, got, sc.Customer)
+				if want := representation(t, c); !sameJSON(t, got.JSON, want) {
+					t.Fatalf("customer %s reads back as\n%s\nwant\n%s", c.ID, got.JSON, want)
 				}
-				ls, err := f.svc.GetLeadSource(ctx, f.org, sc.Customer.ID)
+				wantView := customers.View{ID: c.ID, Revision: c.Revision, HasLeadSource: sc.LeadSource != nil, WebsiteID: c.WebsiteID}
+				if c.DefaultPaymentInstrument != nil {
+					wantView.PaymentInstrumentID = c.DefaultPaymentInstrument.PaymentInstrumentID
+				}
+				if got.JSON = nil; !reflect.DeepEqual(*got, wantView) {
+					t.Fatalf("customer %s: link fields %+v, want %+v", c.ID, *got, wantView)
+				}
+				ls, exists, err := f.store.GetLeadSourceView(ctx, f.org, c.ID)
 				switch {
-				case sc.LeadSource == nil && !customers.IsNotFound(err):
-					t.Fatalf("customer %s: lead source %+v, %v; want none", sc.Customer.ID, ls, err)
-				case sc.LeadSource != nil:
-					want := *sc.LeadSource
-					want.Revision = sc.Customer.Revision
-					if err != nil || !reflect.DeepEqual(*ls, want) {
-						t.Fatalf("customer %s: lead source %+v, %v; want %+v", sc.Customer.ID, ls, err, want)
-					}
+				case err != nil || !exists:
+					t.Fatalf("customer %s: lead source: exists %v, %v", c.ID, exists, err)
+				case sc.LeadSource == nil && ls != nil:
+					t.Fatalf("customer %s: lead source %s; want none", c.ID, ls.JSON)
+				case sc.LeadSource != nil && (ls == nil || ls.Revision != c.Revision || !sameJSON(t, ls.JSON, leadSourceRepresentation(t, sc.LeadSource))):
+					t.Fatalf("customer %s: lead source %+v; want\n%s at revision %d", c.ID, ls, leadSourceRepresentation(t, sc.LeadSource), c.Revision)
 				}
 			}
 		})
@@ -216,17 +220,17 @@ func TestSeedIsAllOrNothing(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	existing, err := f.svc.Create(ctx, f.org, fullInput())
+	existing, err := f.svc.Create(ctx, f.org, fullInput(), customers.ViewOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	indexesBefore := f.indexes(t)
 
-	dup := seedCustomers(f.org, 150)
+	dup := seedCustomers(150)
 	dup[120].Customer.ID = existing.ID // in the second batch
-	other := seedCustomers(f.org, 10)
-	other[5].Customer.OrganizationID = "00000000-0000-4000-8000-000000000000"
-	for name, list := range map[string][]postgres.SeedCustomer{"duplicate id": dup, "other organization": other} {
+	stray := seedCustomers(150)
+	stray[105].LeadSource.CustomerID = "someone-else" // in the second batch
+	for name, list := range map[string][]postgres.SeedCustomer{"duplicate id": dup, "lead source of another customer": stray} {
 		for _, rebuild := range []bool{true, false} {
 			loaded, err := f.store.Seed(ctx, f.org, batches(list, 100), postgres.SeedOptions{RebuildIndexes: rebuild})
 			if err == nil || loaded != 0 {
@@ -250,4 +254,79 @@ func TestSeedIsAllOrNothing(t *testing.T) {
 	if got := f.indexes(t); !slices.Equal(got, indexesBefore) {
 		t.Errorf("a failed seed lost indexes:\n%s", strings.Join(got, "\n"))
 	}
+}
+
+// representation is the API's JSON of c (SPEC §3), without _links and
+// _embedded, as GetView must render it: built here from the domain's
+// values, independently of the store.
+func representation(t *testing.T, c *customers.Customer) []byte {
+	t.Helper()
+	tags := []map[string]string{}
+	for _, name := range c.Tags {
+		tags = append(tags, map[string]string{"name": name})
+	}
+	var lastPayment *string
+	if c.LastPaymentTime != nil {
+		lastPayment = ptr(apiTime(*c.LastPaymentTime))
+	}
+	doc, err := json.Marshal(map[string]any{
+		"id":                       c.ID,
+		"email":                    c.Email(),
+		"firstName":                c.FirstName(),
+		"lastName":                 c.LastName(),
+		"websiteId":                c.WebsiteID,
+		"defaultPaymentInstrument": c.DefaultPaymentInstrument,
+		"customFields":             c.CustomFields,
+		"primaryAddress":           c.PrimaryAddress,
+		"locale":                   c.Locale,
+		"isEddRequired":            c.IsEddRequired,
+		"createdTime":              apiTime(c.CreatedTime),
+		"updatedTime":              apiTime(c.UpdatedTime),
+		"revision":                 c.Revision,
+		"averageValue":             moneyJSON(c.AverageValue),
+		"lifetimeRevenue":          moneyJSON(c.LifetimeRevenue),
+		"paymentCount":             c.PaymentCount,
+		"invoiceCount":             c.InvoiceCount,
+		"lastPaymentTime":          lastPayment,
+		"tags":                     tags,
+		"hasFulfilledKyc":          false,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// leadSourceRepresentation is the API's JSON of ls (SPEC §6) without _links.
+func leadSourceRepresentation(t *testing.T, ls *customers.LeadSource) []byte {
+	t.Helper()
+	data, err := json.Marshal(ls.LeadSourceData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["original"] = ls.Original
+	doc["createdTime"] = apiTime(ls.CreatedTime)
+	doc["updatedTime"] = apiTime(ls.UpdatedTime)
+	out, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// apiTime is how the API writes a time: RFC 3339 in UTC, whole seconds.
+func apiTime(t time.Time) string { return t.UTC().Truncate(time.Second).Format(time.RFC3339) }
+
+// moneyJSON writes amounts as decimal numbers without trailing zeros.
+func moneyJSON(m customers.Money) map[string]any {
+	return map[string]any{"currency": m.Currency, "amount": amountJSON(m.Amount), "amountUsd": amountJSON(m.AmountUSD)}
+}
+
+func amountJSON(a customers.Amount) json.Number {
+	s := new(big.Rat).SetFrac64(int64(a), 10000).FloatString(4)
+	return json.Number(strings.TrimSuffix(strings.TrimRight(s, "0"), "."))
 }

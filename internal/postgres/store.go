@@ -9,7 +9,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,22 +22,57 @@ import (
 
 // Store is the PostgreSQL store. It is safe for concurrent use.
 type Store struct {
-	db *sqlx.DB
+	db    *dbQuerier
+	gate  *gate
+	probe *sql.DB // readiness checks: a connection of their own
 }
 
-// New returns a Store over db.
-func New(db *sqlx.DB) *Store { return &Store{db: db} }
+// Option configures a Store.
+type Option func(*Store)
 
-// Open connects to the database at dsn and checks that it answers. The pool
-// is sized for one API node; maxConns <= 0 keeps the default of 20. Each
-// session runs with jit off unless dsn says otherwise: the JIT compiler
-// costs milliseconds on the large counts of collection queries and never
-// pays off on short OLTP statements.
-func Open(ctx context.Context, dsn string, maxConns int) (*sqlx.DB, error) {
-	db, err := sqlx.Open("postgres", withSessionDefaults(dsn))
+// WithPoolWait bounds how long a call waits for a free connection of the
+// pool before it fails as unavailable; 0 waits as long as the caller's
+// context allows.
+func WithPoolWait(d time.Duration) Option {
+	return func(s *Store) { s.gate = newGate(s.db.db.Stats().MaxOpenConnections, d) }
+}
+
+// WithReadinessProbe makes Ready use probe, a pool of its own, so that a
+// readiness check answers even when every connection of db is busy.
+func WithReadinessProbe(probe *sqlx.DB) Option { return func(s *Store) { s.probe = probe.DB } }
+
+// New returns a Store over db. Its statements are prepared once per pooled
+// connection and reused, so PostgreSQL parses each only once per session
+// and can keep its plan.
+func New(db *sqlx.DB, opts ...Option) *Store {
+	s := &Store{db: &dbQuerier{db: db.DB, stmts: newStmtCache(maxCachedStatements)}, probe: db.DB}
+	s.gate = newGate(0, 0)
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Settings are the session defaults of Open's connections.
+type Settings struct {
+	// MaxConns caps the pool; <= 0 keeps the default of 20.
+	MaxConns int
+	// StatementTimeout cancels any statement running longer (the
+	// session's statement_timeout); 0 leaves the server's default.
+	StatementTimeout time.Duration
+}
+
+// Open connects to the database at dsn and checks that it answers. The
+// pool is sized for one API node. Each session runs with jit off unless
+// dsn says otherwise (the JIT compiler costs milliseconds on the large
+// counts of collection queries and never pays off on short OLTP
+// statements) and with the statement timeout of set.
+func Open(ctx context.Context, dsn string, set Settings) (*sqlx.DB, error) {
+	db, err := sqlx.Open("postgres", withSessionDefaults(dsn, set))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	maxConns := set.MaxConns
 	if maxConns <= 0 {
 		maxConns = 20
 	}
@@ -50,28 +88,72 @@ func Open(ctx context.Context, dsn string, maxConns int) (*sqlx.DB, error) {
 	return db, nil
 }
 
-// withSessionDefaults adds jit=off to a connection string (URL or key=value
-// form) that does not set jit itself; lib/pq passes it to the server as a
-// run-time parameter of every session.
-func withSessionDefaults(dsn string) string {
-	if strings.Contains(dsn, "jit=") {
-		return dsn
+// withSessionDefaults adds jit=off and the statement timeout to a
+// connection string (URL or key=value form) that does not set them
+// itself; lib/pq passes them to the server as run-time parameters of
+// every session.
+func withSessionDefaults(dsn string, set Settings) string {
+	params := map[string]string{"jit": "off"}
+	if set.StatementTimeout > 0 {
+		// At least 1: 0 would mean no timeout at all.
+		params["statement_timeout"] = strconv.FormatInt(max(set.StatementTimeout.Milliseconds(), 1), 10)
 	}
-	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
-		q := u.Query()
-		q.Set("jit", "off")
+	u, err := url.Parse(dsn)
+	isURL := err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql")
+	var q url.Values
+	if isURL {
+		q = u.Query()
+	}
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		if hasParam(dsn, isURL, q, k) {
+			continue // the DSN's own word
+		}
+		if isURL {
+			q.Set(k, params[k])
+		} else {
+			dsn = strings.TrimSpace(dsn + " " + k + "=" + params[k])
+		}
+	}
+	if isURL {
 		u.RawQuery = q.Encode()
 		return u.String()
 	}
-	return strings.TrimSpace(dsn + " jit=off")
+	return dsn
 }
 
-// Ping reports whether the database answers; readiness checks use it.
-func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+// hasParam reports whether the connection string sets parameter k itself.
+func hasParam(dsn string, isURL bool, q url.Values, k string) bool {
+	if isURL {
+		return q.Has(k)
+	}
+	for _, f := range strings.Fields(dsn) {
+		if name, _, ok := strings.Cut(f, "="); ok && strings.TrimSpace(name) == k {
+			return true
+		}
+	}
+	return false
+}
+
+// readyTimeout bounds a readiness check.
+const readyTimeout = time.Second
+
+// Ready reports, within a second, whether the database answers a query,
+// on a connection the serving pool does not share; the error says why not.
+func (s *Store) Ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	var one int
+	if err := s.probe.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("the database did not answer within %s: %w", readyTimeout, context.DeadlineExceeded)
+		}
+		return fmt.Errorf("the database does not answer: %w", err)
+	}
+	return nil
+}
 
 // SQLSTATEs the store reacts to.
 const (
-	codeUniqueViolation      = "23505"
 	codeSerializationFailure = "40001"
 	codeDeadlockDetected     = "40P01"
 )
@@ -90,21 +172,26 @@ func sqlState(err error) string {
 const maxTxAttempts = 3
 
 // inTx runs fn in a transaction, committing when it returns nil and rolling
-// back otherwise. It retries the whole of fn on serialization failures and
-// deadlocks.
-func (s *Store) inTx(ctx context.Context, fn func(*sqlx.Tx) error) error {
-	var err error
-	for attempt := 0; attempt < maxTxAttempts; attempt++ {
-		err = s.tryTx(ctx, fn)
-		if code := sqlState(err); code != codeSerializationFailure && code != codeDeadlockDetected {
-			return err
-		}
+// back otherwise, as one call of the store (see do). It retries the whole
+// of fn on serialization failures and deadlocks.
+func (s *Store) inTx(ctx context.Context, fn func(*txQuerier) error) error {
+	if a := ambientFrom(ctx); a != nil {
+		return classify(ctx, a.savepoint(ctx, fn))
 	}
-	return err
+	return s.do(ctx, func(ctx context.Context, _ querier) error {
+		var err error
+		for attempt := 0; attempt < maxTxAttempts; attempt++ {
+			err = s.tryTx(ctx, fn)
+			if code := sqlState(err); code != codeSerializationFailure && code != codeDeadlockDetected {
+				return err
+			}
+		}
+		return err
+	})
 }
 
-func (s *Store) tryTx(ctx context.Context, fn func(*sqlx.Tx) error) (err error) {
-	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{})
+func (s *Store) tryTx(ctx context.Context, fn func(*txQuerier) error) (err error) {
+	tx, err := s.db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -115,7 +202,7 @@ func (s *Store) tryTx(ctx context.Context, fn func(*sqlx.Tx) error) (err error) 
 			_ = tx.Rollback()
 		}
 	}()
-	if err = fn(tx); err != nil {
+	if err = fn(&txQuerier{tx: tx, stmts: s.db.stmts, db: s.db.db}); err != nil {
 		return err
 	}
 	if err = tx.Commit(); err != nil {

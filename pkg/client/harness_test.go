@@ -12,10 +12,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/billing/customers-api/internal/access"
-	"github.com/billing/customers-api/internal/customers"
-	"github.com/billing/customers-api/internal/httpapi"
+	"github.com/billing/customers-api/internal/app"
 	"github.com/billing/customers-api/internal/pgtest"
-	"github.com/billing/customers-api/internal/postgres"
 	"github.com/billing/customers-api/pkg/client"
 )
 
@@ -38,13 +36,9 @@ type api struct {
 func newAPI(t testing.TB) *api {
 	t.Helper()
 	db := pgtest.NewDB(t)
-	store := postgres.New(db)
-	a := &api{t: t, db: db, access: access.NewService(store)}
-	handler := httpapi.NewServer(httpapi.Config{
-		Customers: customers.NewService(store),
-		Access:    a.access,
-		Ready:     store.Ping,
-	})
+	svc := app.New(db, app.Options{})
+	a := &api{t: t, db: db, access: svc.Access}
+	handler := svc.Handler
 	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.requests.Add(1)
 		handler.ServeHTTP(w, r)

@@ -22,6 +22,13 @@ type Compiled struct {
 	WhereArgs []any
 	OrderBy   string // never empty: at least the tie-break
 	OrderArgs []any
+	// EqualityOnly reports that every condition of Where compares a plain
+	// field with = (or IS NULL), alone or in an OR list. The planner
+	// estimates such conditions from the column's statistics whatever the
+	// values, so one plan serves all values about as well; a wildcard, a
+	// range, an exclusion, a list field or a JSON key is estimated with
+	// fixed guesses instead, and is best planned for its values each time.
+	EqualityOnly bool
 }
 
 // Compile parses r, checks it against the schema and compiles it. start is
@@ -34,20 +41,45 @@ func (s *Schema) Compile(r Request, start int) (*Compiled, error) {
 	}
 	e := &emitter{next: start}
 	where := make([]string, 0, len(clauses))
+	equalityOnly := true
 	for _, c := range clauses {
 		sql, err := s.compileClause(e, c)
 		if err != nil {
 			return nil, err
 		}
 		where = append(where, sql)
+		equalityOnly = equalityOnly && s.equalityOnly(c)
 	}
-	out := &Compiled{Where: strings.Join(where, " AND "), WhereArgs: e.args}
+	out := &Compiled{Where: strings.Join(where, " AND "), WhereArgs: e.args, EqualityOnly: equalityOnly}
 	e.args = nil
 	if out.OrderBy, err = s.compileSort(e, r.Sort); err != nil {
 		return nil, err
 	}
 	out.OrderArgs = e.args
 	return out, nil
+}
+
+// equalityOnly reports whether clause c (already compiled, so valid) only
+// compares a plain field with = or IS NULL.
+func (s *Schema) equalityOnly(c Clause) bool {
+	f, err := s.lookup("filter", c.Field, c.Offset)
+	if err != nil || f.dynamic != nil || f.Multi {
+		return false
+	}
+	for _, v := range c.Values {
+		switch {
+		case v.Negated, v.Range:
+			return false
+		case v.Null:
+		case v.Term.Wildcard():
+			return false
+		case f.Type == DateTime:
+			if _, day, _ := parseTime(f.Field, v.Term); day {
+				return false // a bare date is a range over the day
+			}
+		}
+	}
+	return true
 }
 
 // emitter hands out placeholders in order, recording their arguments.
@@ -129,11 +161,11 @@ func condition(e *emitter, f *Field, v Value) (string, error) {
 		case f.CaseSensitive && t.Wildcard(): // ids match exactly, wildcards too
 			return f.Expr + " LIKE " + e.arg(likePattern(t.Text)), nil
 		case t.Wildcard():
-			return "lower(" + f.Expr + ") LIKE lower(" + e.arg(likePattern(t.Text)) + "::text)", nil
+			return f.lowered() + " LIKE lower(" + e.arg(likePattern(t.Text)) + "::text)", nil
 		case f.CaseSensitive:
 			return f.Expr + " = " + e.arg(t.Text), nil
 		default:
-			return "lower(" + f.Expr + ") = lower(" + e.arg(t.Text) + "::text)", nil
+			return f.lowered() + " = lower(" + e.arg(t.Text) + "::text)", nil
 		}
 	case Enum:
 		for _, allowed := range f.Enum {
@@ -185,7 +217,7 @@ func rangeCondition(e *emitter, f *Field, v Value) (string, error) {
 			if f.CaseSensitive {
 				parts = append(parts, f.Expr+op+e.arg(end.t.Text))
 			} else {
-				parts = append(parts, "lower("+f.Expr+")"+op+"lower("+e.arg(end.t.Text)+"::text)")
+				parts = append(parts, f.lowered()+op+"lower("+e.arg(end.t.Text)+"::text)")
 			}
 		case DateTime:
 			at, day, err := parseTime(f, end.t)
@@ -353,7 +385,7 @@ func (s *Schema) compileSort(e *emitter, params []string) (string, error) {
 				"WHEN 'boolean' THEN 3 WHEN 'array' THEN 4 WHEN 'object' THEN 5 END", k.Descending, false))
 			expr = value
 		case f.Type == String && !f.CaseSensitive:
-			expr = "lower(" + expr + ")"
+			expr = f.lowered()
 		}
 		terms = append(terms, orderTerm(expr, k.Descending, f.NotNull))
 		descending = k.Descending

@@ -31,8 +31,12 @@ type Field struct {
 	// so it must come from the program, never from a request.
 	Expr          string
 	Type          Type
-	CaseSensitive bool     // String: compare exactly (ids) instead of case-insensitively
-	Enum          []string // Enum: the allowed values
+	CaseSensitive bool // String: compare exactly (ids) instead of case-insensitively
+	// Lowered marks a String expression that holds lower-cased text
+	// already (a column the database keeps lower-cased), so comparisons
+	// and sorts use it as is, which lets an index on it answer alone.
+	Lowered bool
+	Enum    []string // Enum: the allowed values
 	// Multi marks a text[] expression of lower-cased values: "x" means some
 	// entry equals x, "!x" that no entry does, null that there is none.
 	Multi    bool
@@ -80,6 +84,8 @@ func NewSchema(s Schema) (*Schema, error) {
 			return nil, fmt.Errorf("field %q: defined twice", f.Name)
 		case f.Type == Enum && len(f.Enum) == 0:
 			return nil, fmt.Errorf("field %q: an enum needs its values", f.Name)
+		case f.Lowered && (f.Type != String || f.CaseSensitive):
+			return nil, fmt.Errorf("field %q: only a case-insensitive string can be lowered", f.Name)
 		case f.Multi && (f.Type != String || f.Sortable):
 			return nil, fmt.Errorf("field %q: a multi-valued field is an unsortable string list", f.Name)
 		}
@@ -104,6 +110,15 @@ func NewSchema(s Schema) (*Schema, error) {
 	}
 	out.defaultKeys = keys
 	return &out, nil
+}
+
+// lowered is the field's expression lower-cased, for case-insensitive
+// comparisons and sorts.
+func (f *Field) lowered() string {
+	if f.Lowered {
+		return f.Expr
+	}
+	return "lower(" + f.Expr + ")"
 }
 
 // resolved is a field of the schema, or a key of a dynamic family.

@@ -200,16 +200,31 @@ for step in "$steps"/*; do
     check "lastName" "$(field .lastName)" Lovelace
     ;;
 
-  'Change it only if nobody else did: 412 when the revision moved on')
+  'Change it only if nobody else did: If-Match the ETag you read; 200, revision 1')
     run "$step"
-    check "revision still 0: status" "$(status)" 200
-    check "revision still 0: changed" "$(field .lastName)" King
-    check "revision still 0: revision moved on" "$(field .revision)" 1
-    check "revision still 0: ETag" "$(header ETag)" '"1"'
+    check "status" "$(status)" 200
+    check "changed" "$(field .lastName)" King
+    check "revision moved on" "$(field .revision)" 1
+    check "ETag" "$(header ETag)" '"1"'
+    ;;
+
+  'The same write with the old ETag again: 412, the revision moved on')
     run "$step"
-    check "revision moved on: status" "$(status)" 412
-    check "revision moved on: problem+json" "$(header Content-Type)" "application/problem+json; charset=utf-8"
-    check "revision moved on: status in the body" "$(field .status)" 412
+    check "status" "$(status)" 412
+    check "problem+json" "$(header Content-Type)" "application/problem+json; charset=utf-8"
+    check "status in the body" "$(field .status)" 412
+    ;;
+
+  'Retry a create safely: the same Idempotency-Key gets the first 201 again')
+    run "$step"
+    check "first time: status" "$(status)" 201
+    check "first time: not a replay" "$(header Idempotent-Replayed)" ""
+    idem_id=$(field .id)
+    run "$step"
+    check "retry: status" "$(status)" 201
+    check "retry: replayed" "$(header Idempotent-Replayed)" true
+    check "retry: the same customer" "$(field .id)" "$idem_id"
+    check "retry: nothing more was created" "$(command curl -s "$API/customers?filter=websiteId:shop-uk&limit=0" -D - -o /dev/null -H "REB-APIKEY: $KEY" | tr -d '\r' | awk -F': ' 'tolower($1)=="pagination-total" {print $2}')" 1
     ;;
 
   'An error: 422 application/problem+json naming the field')
