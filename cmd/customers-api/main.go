@@ -26,9 +26,14 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/google/uuid"
 )
 
 func main() {
+	// Request and customer ids draw from a buffer of crypto/rand bytes
+	// instead of a read of the kernel's randomness each.
+	uuid.EnableRandPool()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()

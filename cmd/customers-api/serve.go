@@ -30,7 +30,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
+	logs := newLogBuffer(stderr)
+	defer logs.Close() // last, after the shutdown's own lines
+	log := newLogger(cfg, logs)
 
 	d, err := openDatabase(ctx, cfg, log)
 	if err != nil {
