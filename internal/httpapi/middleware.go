@@ -41,12 +41,12 @@ func principal(ctx context.Context) *access.Principal {
 // observe sees itself; layers inside it add to it with annotate.
 type accessLog struct {
 	mu    sync.Mutex
-	attrs []any
+	attrs []slog.Attr
 }
 
 // annotate adds attributes to the request's access log line; it does
 // nothing when the request is not observed (a handler mounted alone).
-func annotate(ctx context.Context, attrs ...any) {
+func annotate(ctx context.Context, attrs ...slog.Attr) {
 	if l, ok := ctx.Value(ctxAccessLog).(*accessLog); ok {
 		l.mu.Lock()
 		l.attrs = append(l.attrs, attrs...)
@@ -126,18 +126,24 @@ func (s *Server) observe(next http.Handler) http.Handler {
 					writeError(rec, r, slog.New(slog.DiscardHandler), newError(typeInternal, "The server failed to handle the request. Quote the request id when reporting this."))
 				}
 			}
-			attrs := []any{
-				"request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status,
-				"bytes", rec.bytes, "duration_ms", float64(time.Since(start).Microseconds()) / 1000,
+			if s.log.Enabled(ctx, slog.LevelInfo) {
+				// Typed attributes: the access line is written for every
+				// request, and boxing each value would cost more than
+				// the line itself.
+				attrs := make([]slog.Attr, 0, 10)
+				attrs = append(attrs,
+					slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+					slog.Int("status", rec.status), slog.Int("bytes", rec.bytes),
+					slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000))
+				if v == http.ErrAbortHandler {
+					// The answer was cut off after it had begun.
+					attrs = append(attrs, slog.Bool("aborted", true))
+				}
+				notes.mu.Lock()
+				attrs = append(attrs, notes.attrs...)
+				notes.mu.Unlock()
+				s.log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
 			}
-			if v == http.ErrAbortHandler {
-				// The answer was cut off after it had begun.
-				attrs = append(attrs, "aborted", true)
-			}
-			notes.mu.Lock()
-			attrs = append(attrs, notes.attrs...)
-			notes.mu.Unlock()
-			s.log.InfoContext(ctx, "request", attrs...)
 			s.metrics.observeRequest(s.routeOf(rctx, r), r.Method, rec.status, time.Since(start))
 			if v == http.ErrAbortHandler {
 				panic(v) // net/http closes the connection without a word
@@ -184,7 +190,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		ctx := context.WithValue(r.Context(), ctxPrincipal, p)
-		annotate(ctx, "organization_id", p.OrganizationID, "key_id", p.KeyID)
+		annotate(ctx, slog.String("organization_id", p.OrganizationID), slog.String("key_id", p.KeyID))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

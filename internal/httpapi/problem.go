@@ -101,7 +101,7 @@ func queryProblem(param string, offset int, message string) *apiError {
 // gone away is not an error: it is logged as canceled, and nothing is sent.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	if r.Context().Err() != nil && errors.Is(err, context.Canceled) {
-		annotate(r.Context(), "canceled", true)
+		annotate(r.Context(), slog.Bool("canceled", true))
 		// 499 (a client that closed the request) is for the access log;
 		// nobody is left to read it.
 		w.WriteHeader(statusClientClosed)

@@ -30,7 +30,7 @@ const sqlOrganizationExists = `SELECT EXISTS (SELECT 1 FROM organizations WHERE 
 // OrganizationExists reports whether organization id exists.
 func (s *Store) OrganizationExists(ctx context.Context, id string) (bool, error) {
 	var ok bool
-	err := s.do(ctx, func(ctx context.Context, q querier) error {
+	err := s.doQuick(ctx, func(ctx context.Context, q querier) error {
 		if err := q.queryRow(ctx, sqlOrganizationExists, id).Scan(&ok); err != nil {
 			return fmt.Errorf("organization exists: %w", err)
 		}
@@ -77,7 +77,7 @@ SELECT * FROM k`
 // nil.
 func (s *Store) KeyBySecretHash(ctx context.Context, hash []byte, now time.Time) (*access.Key, error) {
 	var k *access.Key
-	err := s.do(ctx, func(ctx context.Context, q querier) error {
+	err := s.doQuick(ctx, func(ctx context.Context, q querier) error {
 		rows, err := q.query(ctx, sqlKeyBySecretHash, hash, now.Truncate(time.Minute))
 		if err != nil {
 			return fmt.Errorf("key by secret hash: %w", err)

@@ -283,7 +283,7 @@ func (s *Store) GetView(ctx context.Context, orgID, id string, opt customers.Vie
 	if opt.LeadSource {
 		query = sqlGetViewWithLeadSource
 	}
-	err = s.do(ctx, func(ctx context.Context, q querier) error {
+	err = s.doQuick(ctx, func(ctx context.Context, q querier) error {
 		v, err = getView(ctx, q, query, opt, orgID, id)
 		return err
 	})
@@ -317,7 +317,7 @@ func rowsErr(rows *sql.Rows, what string) error {
 // GetLeadSourceView returns the lead source of customer id rendered, or
 // nil and whether the customer exists, in one statement.
 func (s *Store) GetLeadSourceView(ctx context.Context, orgID, id string) (v *customers.LeadSourceView, exists bool, err error) {
-	err = s.do(ctx, func(ctx context.Context, q querier) error {
+	err = s.doQuick(ctx, func(ctx context.Context, q querier) error {
 		v, exists, err = getLeadSourceView(ctx, q, orgID, id)
 		return err
 	})
@@ -342,7 +342,7 @@ func getLeadSourceView(ctx context.Context, q querier, orgID, id string) (*custo
 
 // MergedInto returns the id id was merged into, or "".
 func (s *Store) MergedInto(ctx context.Context, orgID, id string) (target string, err error) {
-	err = s.do(ctx, func(ctx context.Context, q querier) error {
+	err = s.doQuick(ctx, func(ctx context.Context, q querier) error {
 		target, err = mergedInto(ctx, q, orgID, id)
 		return err
 	})
