@@ -160,7 +160,14 @@ func classify(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
-	if cerr := ctx.Err(); cerr != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || sqlState(err) == codeQueryCanceled) {
+	cerr := ctx.Err()
+	if d, ok := ctx.Deadline(); ok && cerr == nil && !time.Now().Before(d) {
+		// The caller's deadline has passed, though its own timer has not
+		// fired yet: the statement's context (which has the same
+		// deadline) may have seen it first.
+		cerr = context.DeadlineExceeded
+	}
+	if cerr != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || sqlState(err) == codeQueryCanceled) {
 		return fmt.Errorf("%w: %w", cerr, err)
 	}
 	if errors.Is(err, errUnavailable) {
