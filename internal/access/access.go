@@ -31,6 +31,17 @@ const (
 	GetCustomerLeadSource    = "GetCustomerLeadSource"
 	PutCustomerLeadSource    = "PutCustomerLeadSource"
 	DeleteCustomerLeadSource = "DeleteCustomerLeadSource"
+	GetTagCollection         = "GetTagCollection"
+	PostTag                  = "PostTag"
+	GetTag                   = "GetTag"
+	DeleteTag                = "DeleteTag"
+	PatchTag                 = "PatchTag"
+	PostTagCustomer          = "PostTagCustomer"
+	DeleteTagCustomer        = "DeleteTagCustomer"
+	GetCustomFieldCollection = "GetCustomFieldCollection"
+	GetCustomField           = "GetCustomField"
+	PutCustomField           = "PutCustomField"
+	DeleteCustomField        = "DeleteCustomField"
 	// AllOperations is the wildcard permission.
 	AllOperations = "*"
 )
@@ -39,6 +50,8 @@ const (
 var Operations = []string{
 	GetCustomerCollection, PostCustomer, GetCustomer, PutCustomer, DeleteCustomer,
 	GetCustomerLeadSource, PutCustomerLeadSource, DeleteCustomerLeadSource,
+	GetTagCollection, PostTag, GetTag, PatchTag, DeleteTag, PostTagCustomer, DeleteTagCustomer,
+	GetCustomFieldCollection, GetCustomField, PutCustomField, DeleteCustomField,
 }
 
 // Organization is a tenant.

@@ -42,7 +42,28 @@ type Customer struct {
 	PaymentCount    int64
 	InvoiceCount    int64
 	LastPaymentTime *time.Time
-	Tags            []string
+	// Tags are the names of the customer's tags, sorted by byte order;
+	// only the tag operations change them (Service.TagCustomers).
+	Tags                        []string
+	TaxNumbers                  []TaxNumber
+	NotificationEmails          []string
+	PreferredPayoutInstrumentID *string
+}
+
+// MaxTaxNumbers and MaxNotificationEmails bound those lists (SPEC §11).
+const (
+	MaxTaxNumbers         = 10
+	MaxNotificationEmails = 10
+)
+
+// TaxNumber is one of a customer's tax identifiers.
+type TaxNumber struct {
+	Type      string `json:"type" validate:"required,oneof=eu-vat other"`
+	Value     string `json:"value" validate:"required,max=50"`
+	IsDefault bool   `json:"isDefault"`
+	// IsValid is read-only and always null: the service checks no tax
+	// number with a registry (no VIES). A client's value is ignored.
+	IsValid *bool `json:"isValid"`
 }
 
 // Email is the primary email of the primary address, else its first email,

@@ -16,6 +16,8 @@ import (
 //     the duplicate (primaryAddress whole); isEddRequired is true if either was;
 //   - customFields are united, the target winning on equal keys; tags are
 //     united; counters and money are summed; lastPaymentTime is the later;
+//     taxNumbers and notificationEmails are the duplicate's when the
+//     target has none;
 //   - the duplicate's lead source moves to the target when it has none;
 //     when both have one, the target keeps its values and takes the
 //     original (and createdTime) of whichever was created first;
@@ -35,6 +37,12 @@ func (s *Service) Merge(ctx context.Context, orgID, id, targetID string, pre Pre
 		return conflict("A customer cannot be merged into itself.")
 	}
 	err := s.store.InTx(ctx, orgID, func(tx Tx) error {
+		// Held shared like any customer write: the target's typed values
+		// are refreshed under the definitions it was merged with.
+		defs, err := tx.FieldDefinitions(ctx)
+		if err != nil {
+			return err
+		}
 		dup, tgt, err := s.lockPair(ctx, tx, id, targetID)
 		if err != nil {
 			return err
@@ -51,13 +59,19 @@ func (s *Service) Merge(ctx context.Context, orgID, id, targetID string, pre Pre
 		if err := s.mergeLeadSources(ctx, tx, target, dup); err != nil {
 			return err
 		}
+		if err := tx.MoveTags(ctx, dup.ID, target.ID); err != nil {
+			return err
+		}
 		if err := tx.RecordMerge(ctx, dup.ID, target.ID, target.UpdatedTime); err != nil {
 			return err
 		}
 		if err := tx.DeleteCustomer(ctx, dup.ID); err != nil {
 			return err
 		}
-		return tx.UpdateCustomer(ctx, target)
+		if err := tx.UpdateCustomer(ctx, target); err != nil {
+			return err
+		}
+		return syncFieldValues(ctx, tx, defs, target.ID)
 	})
 	if err != nil {
 		return fmt.Errorf("merge customer: %w", err)
@@ -117,16 +131,20 @@ func mergeFields(tgt, dup *Customer, now time.Time) *Customer {
 	if m.Locale == nil {
 		m.Locale = dup.Locale
 	}
+	if len(m.TaxNumbers) == 0 {
+		m.TaxNumbers = dup.TaxNumbers
+	}
+	if len(m.NotificationEmails) == 0 {
+		m.NotificationEmails = dup.NotificationEmails
+	}
+	if m.PreferredPayoutInstrumentID == nil {
+		m.PreferredPayoutInstrumentID = dup.PreferredPayoutInstrumentID
+	}
 	m.IsEddRequired = tgt.IsEddRequired || dup.IsEddRequired
 	m.CustomFields = make(map[string]any, len(tgt.CustomFields)+len(dup.CustomFields))
 	maps.Copy(m.CustomFields, dup.CustomFields)
 	maps.Copy(m.CustomFields, tgt.CustomFields) // the target wins on equal keys
-	m.Tags = slices.Clone(tgt.Tags)
-	for _, t := range dup.Tags {
-		if !slices.Contains(m.Tags, t) {
-			m.Tags = append(m.Tags, t)
-		}
-	}
+	m.Tags = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(tgt.Tags), dup.Tags...))))
 	m.PaymentCount += dup.PaymentCount
 	m.InvoiceCount += dup.InvoiceCount
 	m.AverageValue = addMoney(tgt.AverageValue, dup.AverageValue)

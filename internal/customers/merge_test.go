@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/billing/customers-api/internal/customers"
+	"github.com/billing/customers-api/internal/pgtest"
 	"github.com/billing/customers-api/internal/testsync"
 )
 
@@ -23,11 +24,12 @@ func (f *fixture) setPayments(t *testing.T, id string, count int, usd string, la
 	_, err := f.db.Exec(`UPDATE customers SET payment_count = $3, invoice_count = $3,
 		lifetime_revenue_amount = $4::numeric, lifetime_revenue_amount_usd = $4::numeric,
 		average_value_amount = $4::numeric, average_value_amount_usd = $4::numeric,
-		last_payment_time = $5, tags = $6
-		WHERE organization_id = $1 AND id = $2`, f.org, id, count, usd, last, "{"+strings.Join(tags, ",")+"}")
+		last_payment_time = $5
+		WHERE organization_id = $1 AND id = $2`, f.org, id, count, usd, last)
 	if err != nil {
 		t.Fatal(err)
 	}
+	pgtest.SetTags(t, f.db, f.org, id, tags...)
 }
 
 // TestMergeRules merges a duplicate full of data into a sparse target and
@@ -73,7 +75,7 @@ func TestMergeRules(t *testing.T) {
 		{"empty payment instrument taken", got.DefaultPaymentInstrument != nil && *got.DefaultPaymentInstrument.PaymentInstrumentID == "pi-1"},
 		{"isEddRequired ORed", got.IsEddRequired},
 		{"customFields united, the target winning", reflect.DeepEqual(got.CustomFields, map[string]any{"tier": "gold", "only-target": true, "only-dup": json.Number("7")})},
-		{"tags united", reflect.DeepEqual(got.tagNames(), []string{"vip", "b2b", "churn-risk"})},
+		{"tags united, sorted by name", reflect.DeepEqual(got.tagNames(), []string{"b2b", "churn-risk", "vip"})},
 		{"payment counts summed", got.PaymentCount == 5 && got.InvoiceCount == 5},
 		{"money summed", got.LifetimeRevenue == money{"USD", "10.75", "10.75"} && got.AverageValue == money{"USD", "10.75", "10.75"}},
 		{"last payment the later", got.LastPaymentTime != nil && got.LastPaymentTime.Equal(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))},

@@ -32,6 +32,15 @@ type Store interface {
 	// reports a serialization failure or deadlock, so it must have no effects
 	// outside the transaction.
 	InTx(ctx context.Context, orgID string, fn func(Tx) error) error
+
+	// FieldDefinitions reads the organization's custom-field definitions.
+	FieldDefinitions(ctx context.Context, orgID string) (FieldDefinitions, error)
+	// GetTag returns tag name, or nil.
+	GetTag(ctx context.Context, orgID, name string) (*Tag, error)
+	// ListTags returns the page of tags q asks for (filter and sort on
+	// name and createdTime, q on the name) and the exact total; a
+	// malformed query is a KindBadQuery error.
+	ListTags(ctx context.Context, orgID string, q ListQuery) (int64, []Tag, error)
 }
 
 // Tx is the work that can be done inside one transaction of one
@@ -67,6 +76,50 @@ type Tx interface {
 	// DeleteLeadSource deletes the lead source of customer id and reports
 	// whether there was one.
 	DeleteLeadSource(ctx context.Context, id string) (bool, error)
+
+	// FieldDefinitions reads the custom-field definitions and holds them
+	// shared until the transaction ends: every customer write calls it
+	// first, so no definition changes under it.
+	FieldDefinitions(ctx context.Context) (FieldDefinitions, error)
+	// LockFieldDefinitions reads them and holds them exclusively, waiting
+	// for the customer writes in flight: a definition change calls it first.
+	LockFieldDefinitions(ctx context.Context) (FieldDefinitions, error)
+	// PutFieldDefinition inserts or replaces d.
+	PutFieldDefinition(ctx context.Context, d *FieldDefinition) error
+	// DeleteFieldDefinition deletes definition name.
+	DeleteFieldDefinition(ctx context.Context, name string) error
+	// FieldValues calls fn with every stored non-null value of custom
+	// field name (decoded, numbers as json.Number) until fn fails.
+	FieldValues(ctx context.Context, name string, fn func(any) error) error
+	// RefreshFieldValues rewrites the typed copies of field name for every
+	// customer, under its current definition (none when untyped).
+	RefreshFieldValues(ctx context.Context, name string) error
+	// SyncFieldValues rewrites the typed copies of customer id's fields.
+	SyncFieldValues(ctx context.Context, id string) error
+
+	// LockTag returns tag name locked until the transaction ends (against
+	// its deletion, or exclusively), or nil when it does not exist.
+	LockTag(ctx context.Context, name string, exclusive bool) (*Tag, error)
+	// InsertTag inserts t and reports false, inserting nothing, when a tag
+	// of that name exists.
+	InsertTag(ctx context.Context, t *Tag) (bool, error)
+	// DeleteTag deletes tag id (and every customer's link to it).
+	DeleteTag(ctx context.Context, id string) error
+	// TaggedCustomers lists the ids of the customers that have tag id.
+	TaggedCustomers(ctx context.Context, tagID string) ([]string, error)
+	// LockCustomers locks those of ids that exist, in byte order of id (the
+	// order merges lock in), and returns them in that order.
+	LockCustomers(ctx context.Context, ids []string) ([]string, error)
+	// SetTag adds (add) or removes tag t on the locked customers ids; each
+	// whose tags change gets revision + 1 and updatedTime now. It returns
+	// how many changed.
+	SetTag(ctx context.Context, t *Tag, ids []string, add bool, now time.Time) (int, error)
+	// RenameTag gives tag t (locked) its new name and time, and the locked
+	// customers ids that have it the new name in place of old, each with
+	// revision + 1 and updatedTime t.UpdatedTime.
+	RenameTag(ctx context.Context, t *Tag, old string, ids []string) error
+	// MoveTags gives customer to every tag of customer from.
+	MoveTags(ctx context.Context, from, to string) error
 }
 
 // Service holds the business rules of customers. It is safe for concurrent use.
@@ -107,7 +160,10 @@ type Input struct {
 	PaymentToken *string `json:"paymentToken"`
 	// LeadSource, when not nil, sets the customer's lead source in the same
 	// transaction, as PutLeadSource does; nil leaves it untouched.
-	LeadSource *LeadSourceData `json:"leadSource" validate:"omitnil"`
+	LeadSource                  *LeadSourceData `json:"leadSource" validate:"omitnil"`
+	TaxNumbers                  []TaxNumber     `json:"taxNumbers" validate:"max=10,dive"`
+	NotificationEmails          []string        `json:"notificationEmails" validate:"max=10,dive,max=255,email"`
+	PreferredPayoutInstrumentID *string         `json:"preferredPayoutInstrumentId" validate:"omitnil,min=1,max=50"`
 }
 
 // Precondition is a client's condition on the current state of a resource,
@@ -177,12 +233,13 @@ func (s *Service) missing(ctx context.Context, orgID, id string) error {
 // and returns it rendered with what opt asks for. Invalid input is a
 // KindInvalid error and nothing is written.
 func (s *Service) Create(ctx context.Context, orgID string, in Input, opt ViewOptions) (*View, error) {
-	if err := validateInput(in); err != nil {
-		return nil, err
-	}
 	c := newCustomer(s.newID(), in, s.clock())
 	var v *View
 	err := s.store.InTx(ctx, orgID, func(tx Tx) error {
+		defs, err := s.validate(ctx, tx, in)
+		if err != nil {
+			return err
+		}
 		inserted, err := tx.InsertCustomer(ctx, c)
 		if err != nil {
 			return err
@@ -190,6 +247,9 @@ func (s *Service) Create(ctx context.Context, orgID string, in Input, opt ViewOp
 		if !inserted {
 			// A UUID v4 collision: practically impossible, so treat as a bug.
 			return fmt.Errorf("generated id %q already exists", c.ID)
+		}
+		if err := syncFieldValues(ctx, tx, defs, c.ID); err != nil {
+			return err
 		}
 		if _, err = s.inlineLeadSource(ctx, tx, c, in, c.CreatedTime); err != nil {
 			return err
@@ -201,6 +261,28 @@ func (s *Service) Create(ctx context.Context, orgID string, in Input, opt ViewOp
 		return nil, fmt.Errorf("create customer: %w", err)
 	}
 	return v, nil
+}
+
+// validate checks a customer write inside its transaction, against the
+// organization's custom-field definitions, which stay held (shared) until
+// the transaction ends so that no definition change slips in between.
+func (s *Service) validate(ctx context.Context, tx Tx, in Input) (FieldDefinitions, error) {
+	defs, err := tx.FieldDefinitions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return defs, validateInput(in, defs)
+}
+
+// syncFieldValues refreshes the store's typed copies of customer id's
+// defined custom fields, when the organization has typed definitions.
+func syncFieldValues(ctx context.Context, tx Tx, defs FieldDefinitions, id string) error {
+	for _, d := range defs {
+		if d.Typed() {
+			return tx.SyncFieldValues(ctx, id)
+		}
+	}
+	return nil
 }
 
 // maxUpsertAttempts bounds how often Put retries after losing a race to
@@ -221,17 +303,17 @@ func (s *Service) Put(ctx context.Context, orgID, id string, in Input, pre Preco
 		return nil, false, &Error{Kind: KindInvalid, Message: "The customer id in the path is invalid.",
 			Fields: []FieldError{{Field: "id", Message: idRuleMessage}}}
 	}
-	if err := validateInput(in); err != nil {
-		return nil, false, err
-	}
 	err = s.store.InTx(ctx, orgID, func(tx Tx) error {
 		// InTx may run this function again after a serialization failure:
 		// nothing may carry over from an earlier attempt.
 		created = false
-		if err := s.upsert(ctx, tx, id, in, pre, &created); err != nil {
+		defs, err := s.validate(ctx, tx, in)
+		if err != nil {
 			return err
 		}
-		var err error
+		if err := s.upsert(ctx, tx, id, in, pre, defs, &created); err != nil {
+			return err
+		}
 		v, err = tx.View(ctx, id, opt)
 		return err
 	})
@@ -242,7 +324,7 @@ func (s *Service) Put(ctx context.Context, orgID, id string, in Input, pre Preco
 }
 
 // upsert is the body of Put's transaction.
-func (s *Service) upsert(ctx context.Context, tx Tx, id string, in Input, pre Precondition, created *bool) error {
+func (s *Service) upsert(ctx context.Context, tx Tx, id string, in Input, pre Precondition, defs FieldDefinitions, created *bool) error {
 	now := s.clock() // one instant for everything this request changes
 	for attempt := 0; attempt < maxUpsertAttempts; attempt++ {
 		cur, err := tx.LockCustomer(ctx, id)
@@ -261,10 +343,13 @@ func (s *Service) upsert(ctx context.Context, tx Tx, id string, in Input, pre Pr
 			if lsChanged && c.Revision == cur.Revision {
 				touch(c, now) // one revision for the whole request
 			}
-			if c.Revision != cur.Revision {
-				return tx.UpdateCustomer(ctx, c)
+			if c.Revision == cur.Revision {
+				return nil
 			}
-			return nil
+			if err := tx.UpdateCustomer(ctx, c); err != nil {
+				return err
+			}
+			return syncFieldValues(ctx, tx, defs, id)
 		}
 		next := newCustomer(id, in, now)
 		inserted, err := tx.InsertCustomer(ctx, next)
@@ -290,6 +375,9 @@ func (s *Service) upsert(ctx context.Context, tx Tx, id string, in Input, pre Pr
 			return err
 		}
 		*created = true
+		if err := syncFieldValues(ctx, tx, defs, id); err != nil {
+			return err
+		}
 		_, err = s.inlineLeadSource(ctx, tx, next, in, now)
 		return err
 	}
@@ -357,6 +445,13 @@ func setWritable(c *Customer, in Input) {
 	}
 	c.Locale = in.Locale
 	c.IsEddRequired = in.IsEddRequired != nil && *in.IsEddRequired
+	c.TaxNumbers = make([]TaxNumber, len(in.TaxNumbers))
+	for i, t := range in.TaxNumbers {
+		t.IsValid = nil // read-only
+		c.TaxNumbers[i] = t
+	}
+	c.NotificationEmails = append([]string{}, in.NotificationEmails...)
+	c.PreferredPayoutInstrumentID = in.PreferredPayoutInstrumentID
 }
 
 func sameWritable(a, b *Customer) bool {
@@ -365,7 +460,10 @@ func sameWritable(a, b *Customer) bool {
 		customFieldsEqual(a.CustomFields, b.CustomFields) &&
 		reflect.DeepEqual(a.PrimaryAddress, b.PrimaryAddress) &&
 		reflect.DeepEqual(a.Locale, b.Locale) &&
-		a.IsEddRequired == b.IsEddRequired
+		a.IsEddRequired == b.IsEddRequired &&
+		slices.Equal(a.TaxNumbers, b.TaxNumbers) &&
+		slices.Equal(a.NotificationEmails, b.NotificationEmails) &&
+		reflect.DeepEqual(a.PreferredPayoutInstrumentID, b.PreferredPayoutInstrumentID)
 }
 
 // IsNotFound reports whether err is a KindNotFound error.

@@ -78,7 +78,9 @@ func newValidator() *validator.Validate {
 	return v
 }
 
-func validateInput(in Input) error {
+// validateInput checks a customer write against the rules and the
+// organization's custom-field definitions (none: free-form customFields).
+func validateInput(in Input, defs FieldDefinitions) error {
 	var fields []FieldError
 	if in.PaymentToken != nil {
 		fields = append(fields, FieldError{Field: "paymentToken", Message: "is not supported: this service keeps no payment vault; store the instrument with your payment provider and send defaultPaymentInstrument"})
@@ -87,8 +89,11 @@ func validateInput(in Input) error {
 		fields = append(fields, onePrimary("primaryAddress.phoneNumbers", a.PhoneNumbers, func(p ContactPhone) bool { return p.Primary })...)
 		fields = append(fields, onePrimary("primaryAddress.emails", a.Emails, func(e ContactEmail) bool { return e.Primary })...)
 	}
+	if onePrimary("taxNumbers", in.TaxNumbers, func(t TaxNumber) bool { return t.IsDefault }) != nil {
+		fields = append(fields, FieldError{Field: "taxNumbers", Message: "at most one entry may be the default"})
+	}
 	fields = append(fields, structErrors(in, "")...)
-	fields = append(fields, checkCustomFields(in.CustomFields)...)
+	fields = append(fields, checkCustomFields(in.CustomFields, defs)...)
 	if len(fields) > 0 {
 		return invalid(fields...)
 	}
@@ -156,19 +161,34 @@ func ruleMessage(fe validator.FieldError) string {
 		return "must be a language tag such as fr-FR or en_US"
 	case "paymentmethod":
 		return "must be one of " + strings.Join(PaymentMethods, ", ")
+	case "oneof":
+		return "must be one of " + strings.Join(strings.Fields(fe.Param()), ", ")
 	}
 	return "is invalid (" + fe.Tag() + ")"
 }
 
 // checkCustomFields enforces: names of 1–100 letters, digits, "_" or "-";
-// values that are JSON scalars or arrays of scalars; at most
-// MaxCustomFieldsBytes serialized.
-func checkCustomFields(m map[string]any) []FieldError {
+// with no definitions, values that are JSON scalars or arrays of scalars;
+// with definitions, only defined names, each value of its type (SPEC §11);
+// at most MaxCustomFieldsBytes serialized.
+func checkCustomFields(m map[string]any, defs FieldDefinitions) []FieldError {
 	var out []FieldError
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		path := "customFields." + k
 		if !CustomFieldName.MatchString(k) {
 			out = append(out, FieldError{Field: path, Message: "names must be 1 to 100 letters, digits, \"_\" or \"-\""})
+			continue
+		}
+		if len(defs) > 0 {
+			d, ok := defs[k]
+			switch {
+			case !ok:
+				out = append(out, FieldError{Field: path, Message: "is not defined: this organization has custom-field definitions, so every key needs one (PUT /custom-fields/customers/" + k + ")"})
+			case m[k] != nil:
+				if msg := d.check(m[k]); msg != "" {
+					out = append(out, FieldError{Field: path, Message: msg})
+				}
+			}
 			continue
 		}
 		switch v := m[k].(type) {

@@ -69,7 +69,7 @@ func TestValidateInputReportsAPIPaths(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := validateInput(tt.in)
+			err := validateInput(tt.in, nil)
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("validateInput: unexpected error %v", err)

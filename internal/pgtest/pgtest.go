@@ -273,3 +273,22 @@ func randomID() (string, error) {
 	}
 	return fmt.Sprintf("%d_%s", os.Getpid(), hex.EncodeToString(b)), nil
 }
+
+// SetTags gives customer id of organization org exactly the tags names,
+// stored as the tag operations store them (tag rows, links and the
+// customer's sorted names) but without the revisions they would add: for
+// fixtures that need tagged customers at known revisions.
+func SetTags(t testing.TB, db *sqlx.DB, org, id string, names ...string) {
+	t.Helper()
+	_, err := db.Exec(`WITH t AS (
+		INSERT INTO tags (organization_id, id, name, created_time, updated_time)
+		SELECT $1, gen_random_uuid(), n, now(), now() FROM unnest($3::text[]) AS n
+		ON CONFLICT (organization_id, name) DO UPDATE SET name = EXCLUDED.name RETURNING id),
+	gone AS (DELETE FROM customer_tags WHERE organization_id = $1 AND customer_id = $2),
+	link AS (INSERT INTO customer_tags (organization_id, customer_id, tag_id) SELECT $1, $2, id FROM t)
+	UPDATE customers SET tags = ARRAY(SELECT DISTINCT n COLLATE "C" FROM unnest($3::text[]) AS n ORDER BY 1)
+	WHERE organization_id = $1 AND id = $2`, org, id, "{"+strings.Join(names, ",")+"}")
+	if err != nil {
+		t.Fatalf("set tags of %s: %v", id, err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +46,9 @@ type customerRow struct {
 	InvoiceCount             int64
 	LastPaymentTime          *time.Time
 	Tags                     pq.StringArray
+	TaxNumbers               []byte
+	NotificationEmails       pq.StringArray
+	PreferredPayoutID        *string
 }
 
 // customerColumns are the stored columns of customers after
@@ -57,6 +61,7 @@ var customerColumns = []string{
 	"average_value_currency", "average_value_amount", "average_value_amount_usd",
 	"lifetime_revenue_currency", "lifetime_revenue_amount", "lifetime_revenue_amount_usd",
 	"payment_count", "invoice_count", "last_payment_time", "tags",
+	"tax_numbers", "notification_emails", "preferred_payout_instrument_id",
 }
 
 // fields returns pointers to r's fields in the order of customerColumns,
@@ -69,6 +74,7 @@ func (r *customerRow) fields() []any {
 		&r.AverageValueCurrency, &r.AverageValueAmount, &r.AverageValueAmountUSD,
 		&r.LifetimeRevenueCurrency, &r.LifetimeRevenueAmount, &r.LifetimeRevenueAmountUSD,
 		&r.PaymentCount, &r.InvoiceCount, &r.LastPaymentTime, &r.Tags,
+		&r.TaxNumbers, &r.NotificationEmails, &r.PreferredPayoutID,
 	}
 }
 
@@ -96,11 +102,22 @@ func toCustomerRow(c *customers.Customer) (*customerRow, error) {
 		LifetimeRevenueAmount:    formatAmount(c.LifetimeRevenue.Amount),
 		LifetimeRevenueAmountUSD: formatAmount(c.LifetimeRevenue.AmountUSD),
 		PaymentCount:             c.PaymentCount, InvoiceCount: c.InvoiceCount,
-		LastPaymentTime: c.LastPaymentTime, Tags: pq.StringArray(c.Tags),
+		LastPaymentTime: c.LastPaymentTime,
+		// Sorted by byte order as the tag operations keep them (COLLATE "C").
+		Tags: pq.StringArray(slices.Sorted(slices.Values(c.Tags))),
 	}
 	if r.Tags == nil {
 		r.Tags = pq.StringArray{}
 	}
+	taxNumbers := c.TaxNumbers
+	if taxNumbers == nil {
+		taxNumbers = []customers.TaxNumber{}
+	}
+	if r.TaxNumbers, err = json.Marshal(taxNumbers); err != nil {
+		return nil, fmt.Errorf("encode tax numbers: %w", err)
+	}
+	r.NotificationEmails = pq.StringArray(append([]string{}, c.NotificationEmails...))
+	r.PreferredPayoutID = c.PreferredPayoutInstrumentID
 	if pi := c.DefaultPaymentInstrument; pi != nil {
 		r.PaymentInstrumentMethod, r.PaymentInstrumentID = &pi.Method, pi.PaymentInstrumentID
 	}
@@ -121,6 +138,14 @@ func (r *customerRow) toCustomer() (*customers.Customer, error) {
 	}
 	if c.Tags == nil {
 		c.Tags = []string{}
+	}
+	c.NotificationEmails = append([]string{}, r.NotificationEmails...)
+	c.PreferredPayoutInstrumentID = r.PreferredPayoutID
+	if err := json.Unmarshal(r.TaxNumbers, &c.TaxNumbers); err != nil {
+		return nil, fmt.Errorf("decode tax numbers of %q: %w", r.ID, err)
+	}
+	if c.TaxNumbers == nil {
+		c.TaxNumbers = []customers.TaxNumber{}
 	}
 	if r.LastPaymentTime != nil {
 		t := r.LastPaymentTime.UTC()
@@ -180,9 +205,14 @@ var customerJSON = `json_build_object(
 	'invoiceCount', c.invoice_count,
 	'lastPaymentTime', ` + apiTime("c.last_payment_time") + `,
 	'tags', CASE WHEN cardinality(c.tags) = 0 THEN '[]'::json ELSE (
-		SELECT json_agg(json_build_object('name', t.name) ORDER BY t.n)
-		FROM unnest(c.tags) WITH ORDINALITY AS t(name, n)) END,
-	'hasFulfilledKyc', false)`
+		SELECT COALESCE(json_agg(` + tagJSON("t") + ` ORDER BY t.name COLLATE "C"), '[]')
+		FROM customer_tags ct JOIN tags t ON t.organization_id = ct.organization_id AND t.id = ct.tag_id
+		WHERE ct.organization_id = c.organization_id AND ct.customer_id = c.id) END,
+	'hasFulfilledKyc', false,
+	'taxNumbers', c.tax_numbers,
+	'notificationEmails', c.notification_emails,
+	'preferredPayoutInstrumentId', c.preferred_payout_instrument_id,
+	'organizationId', c.organization_id)`
 
 // apiTime renders a timestamptz expression as the API writes times: RFC
 // 3339 in UTC, whole seconds (times are stored truncated).

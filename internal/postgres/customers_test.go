@@ -96,8 +96,11 @@ func fullInput() customers.Input {
 				{Label: "home", Value: "ada@home.example", Primary: true},
 			},
 		},
-		Locale:        ptr("en-GB"),
-		IsEddRequired: ptr(true),
+		Locale:                      ptr("en-GB"),
+		IsEddRequired:               ptr(true),
+		TaxNumbers:                  []customers.TaxNumber{{Type: "eu-vat", Value: "DE123456789", IsDefault: true}, {Type: "other", Value: "X-1"}},
+		NotificationEmails:          []string{"billing@example.com"},
+		PreferredPayoutInstrumentID: ptr("po-1"),
 	}
 }
 
@@ -163,7 +166,7 @@ func TestGetViewRendersWhatWasWritten(t *testing.T) {
 		{
 			name:     "every field",
 			in:       all,
-			payments: `payment_count = 3, invoice_count = 4, average_value_amount = 10.5, average_value_amount_usd = 10.5, lifetime_revenue_amount = 31.50, lifetime_revenue_amount_usd = 31.50, last_payment_time = '2026-03-01T12:00:00+02:00', tags = '{vip,b2b}'`,
+			payments: `payment_count = 3, invoice_count = 4, average_value_amount = 10.5, average_value_amount_usd = 10.5, lifetime_revenue_amount = 31.50, lifetime_revenue_amount_usd = 31.50, last_payment_time = '2026-03-01T12:00:00+02:00'`,
 			want: `{
 				"id": "$ID",
 				"email": "ada@home.example",
@@ -193,8 +196,15 @@ func TestGetViewRendersWhatWasWritten(t *testing.T) {
 				"paymentCount": 3,
 				"invoiceCount": 4,
 				"lastPaymentTime": "2026-03-01T10:00:00Z",
-				"tags": [{"name": "vip"}, {"name": "b2b"}],
-				"hasFulfilledKyc": false
+				"tags": [],
+				"hasFulfilledKyc": false,
+				"taxNumbers": [
+					{"type": "eu-vat", "value": "DE123456789", "isDefault": true, "isValid": null},
+					{"type": "other", "value": "X-1", "isDefault": false, "isValid": null}
+				],
+				"notificationEmails": ["billing@example.com"],
+				"preferredPayoutInstrumentId": "po-1",
+				"organizationId": "$ORG"
 			}`,
 			leadSource: wantAllLeadSource,
 		},
@@ -208,7 +218,8 @@ func TestGetViewRendersWhatWasWritten(t *testing.T) {
 				"createdTime": "2026-01-02T03:04:05Z", "updatedTime": "2026-01-02T03:04:05Z", "revision": 0,
 				"averageValue": {"currency": "USD", "amount": 0, "amountUsd": 0},
 				"lifetimeRevenue": {"currency": "USD", "amount": 0, "amountUsd": 0},
-				"paymentCount": 0, "invoiceCount": 0, "lastPaymentTime": null, "tags": [], "hasFulfilledKyc": false
+				"paymentCount": 0, "invoiceCount": 0, "lastPaymentTime": null, "tags": [], "hasFulfilledKyc": false,
+				"taxNumbers": [], "notificationEmails": [], "preferredPayoutInstrumentId": null, "organizationId": "$ORG"
 			}`,
 		},
 		{
@@ -233,7 +244,8 @@ func TestGetViewRendersWhatWasWritten(t *testing.T) {
 				"createdTime": "2026-01-02T03:04:05Z", "updatedTime": "2026-01-02T03:04:05Z", "revision": 0,
 				"averageValue": {"currency": "USD", "amount": 0, "amountUsd": 0},
 				"lifetimeRevenue": {"currency": "USD", "amount": 0, "amountUsd": 0},
-				"paymentCount": 0, "invoiceCount": 0, "lastPaymentTime": null, "tags": [], "hasFulfilledKyc": false
+				"paymentCount": 0, "invoiceCount": 0, "lastPaymentTime": null, "tags": [], "hasFulfilledKyc": false,
+				"taxNumbers": [], "notificationEmails": [], "preferredPayoutInstrumentId": null, "organizationId": "$ORG"
 			}`,
 		},
 		{
@@ -251,7 +263,8 @@ func TestGetViewRendersWhatWasWritten(t *testing.T) {
 				"createdTime": "2026-01-02T03:04:05Z", "updatedTime": "2026-01-02T03:04:05Z", "revision": 0,
 				"averageValue": {"currency": "USD", "amount": 0, "amountUsd": 0},
 				"lifetimeRevenue": {"currency": "USD", "amount": 0, "amountUsd": 0},
-				"paymentCount": 0, "invoiceCount": 0, "lastPaymentTime": null, "tags": [], "hasFulfilledKyc": false
+				"paymentCount": 0, "invoiceCount": 0, "lastPaymentTime": null, "tags": [], "hasFulfilledKyc": false,
+				"taxNumbers": [], "notificationEmails": [], "preferredPayoutInstrumentId": null, "organizationId": "$ORG"
 			}`,
 		},
 	}
@@ -269,7 +282,7 @@ func TestGetViewRendersWhatWasWritten(t *testing.T) {
 					t.Fatalf("ContactHash = %q, not 40 lower-case hex characters", hash)
 				}
 			}
-			want := strings.NewReplacer("$ID", id, "$HASH", hash).Replace(tc.want)
+			want := strings.NewReplacer("$ID", id, "$HASH", hash, "$ORG", f.org).Replace(tc.want)
 			if tc.payments != "" {
 				if _, err := f.db.Exec(`UPDATE customers SET `+tc.payments+` WHERE organization_id = $1 AND id = $2`, f.org, id); err != nil {
 					t.Fatal(err)

@@ -36,6 +36,21 @@ func copyArgs(args []any) []any {
 
 // sqlCopyLeadSources writes the columns of sqlPutLeadSource, with the same
 // arguments.
+// The seeded customers' tag names (customers.tags, sorted by the row's
+// writer) become the organization's tags and the links to them.
+const (
+	sqlSeedTags = `INSERT INTO tags (organization_id, id, name, created_time, updated_time)
+SELECT $1, gen_random_uuid(), n.name, now(), now()
+FROM (SELECT DISTINCT unnest(tags) AS name FROM customers WHERE organization_id = $1) n
+ON CONFLICT (organization_id, name) DO NOTHING`
+	sqlSeedCustomerTags = `INSERT INTO customer_tags (organization_id, customer_id, tag_id)
+SELECT c.organization_id, c.id, t.id
+FROM customers c CROSS JOIN LATERAL unnest(c.tags) AS n(name)
+JOIN tags t ON t.organization_id = c.organization_id AND t.name = n.name
+WHERE c.organization_id = $1
+ON CONFLICT DO NOTHING`
+)
+
 const sqlCopyLeadSources = `COPY lead_sources (` + leadSourceColumns + `) FROM STDIN`
 
 // SeedOptions tune Seed.
@@ -87,7 +102,13 @@ func (s *Store) Seed(ctx context.Context, orgID string, next func() ([]SeedCusto
 			}
 		}
 		// The counters follow by themselves (migration 00003's triggers
-		// fire for COPY as for INSERT).
+		// fire for COPY as for INSERT); the tags become rows and links.
+		if _, err := tx.ExecContext(ctx, sqlSeedTags, orgID); err != nil {
+			return fmt.Errorf("seed tags: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, sqlSeedCustomerTags, orgID); err != nil {
+			return fmt.Errorf("seed customer tags: %w", err)
+		}
 		return createIndexes(ctx, tx, indexes)
 	})
 	if err != nil {

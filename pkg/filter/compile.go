@@ -12,6 +12,11 @@ import (
 type Request struct {
 	Filter string   // the filter parameter; "" for none
 	Sort   []string // every sort parameter (each a comma list); nil for the default
+	// Fields are fields of this request only, looked up before the
+	// schema's (such as the custom fields an organization has typed
+	// definitions for, which the dynamic family would treat as text).
+	// Their names and expressions come from the program, never a request.
+	Fields []Field
 }
 
 // Compiled is a checked query as SQL. Where holds $n placeholders numbered
@@ -39,6 +44,14 @@ func (s *Schema) Compile(r Request, start int) (*Compiled, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(r.Fields) > 0 {
+		view := *s
+		view.extra = make(map[string]Field, len(r.Fields))
+		for _, f := range r.Fields {
+			view.extra[f.Name] = f
+		}
+		s = &view
+	}
 	e := &emitter{next: start}
 	where := make([]string, 0, len(clauses))
 	equalityOnly := true
@@ -63,7 +76,7 @@ func (s *Schema) Compile(r Request, start int) (*Compiled, error) {
 // compares a plain field with = or IS NULL.
 func (s *Schema) equalityOnly(c Clause) bool {
 	f, err := s.lookup("filter", c.Field, c.Offset)
-	if err != nil || f.dynamic != nil || f.Multi {
+	if err != nil || f.dynamic != nil || f.Multi || f.Exists != "" {
 		return false
 	}
 	for _, v := range c.Values {
@@ -116,6 +129,9 @@ func (s *Schema) compileClause(e *emitter, c Clause) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		if f.Exists != "" && !v.Null {
+			cond = "EXISTS (SELECT 1 FROM " + f.Exists + " AND " + cond + ")"
+		}
 		if v.Negated {
 			exclude = append(exclude, "NOT COALESCE("+cond+", false)")
 		} else {
@@ -142,6 +158,8 @@ func condition(e *emitter, f *Field, v Value) (string, error) {
 	switch {
 	case v.Null && f.Multi:
 		return "cardinality(" + f.Expr + ") = 0", nil
+	case v.Null && f.Exists != "":
+		return "NOT EXISTS (SELECT 1 FROM " + f.Exists + ")", nil
 	case v.Null:
 		return f.Expr + " IS NULL", nil
 	case v.Range:
@@ -376,6 +394,8 @@ func (s *Schema) compileSort(e *emitter, params []string) (string, error) {
 		seen = append(seen, k.Field)
 		expr := f.Expr
 		switch {
+		case f.SortExpr != "":
+			expr = f.SortExpr
 		case f.dynamic != nil:
 			// jsonb's own order puts strings before numbers, so the JSON
 			// type ranks first: numbers, strings, booleans, arrays,

@@ -42,6 +42,16 @@ type Field struct {
 	Multi    bool
 	Sortable bool
 	NotNull  bool // the expression is never NULL (lets ORDER BY use an index in both directions)
+	// Exists, when set, is the FROM and WHERE of a correlated subquery
+	// that holds the value in a row of its own (a side table with an
+	// index), and Expr is a column of it: a value is tested as EXISTS
+	// (SELECT 1 FROM <Exists> AND <test>), null as NOT EXISTS (SELECT 1
+	// FROM <Exists>), so the planner can answer a range from the side
+	// table's index. The side table holds a row only for a non-null value.
+	Exists string
+	// SortExpr, when set, is what ORDER BY uses instead of Expr (which an
+	// Exists field cannot offer outside its subquery).
+	SortExpr string
 }
 
 // Dynamic is a family of fields read from a JSON object column, such as
@@ -67,6 +77,7 @@ type Schema struct {
 
 	byName      map[string]*Field
 	defaultKeys []SortKey
+	extra       map[string]Field // a request's Fields
 }
 
 // NewSchema checks s and returns a ready copy: names unique, enums given,
@@ -129,6 +140,9 @@ type resolved struct {
 }
 
 func (s *Schema) lookup(param, name string, offset int) (resolved, error) {
+	if f, ok := s.extra[name]; ok {
+		return resolved{Field: &f}, nil
+	}
 	if f := s.byName[name]; f != nil {
 		return resolved{Field: f}, nil
 	}

@@ -1,0 +1,242 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/billing/customers-api/internal/customers"
+	"github.com/billing/customers-api/pkg/filter"
+	"github.com/lib/pq"
+)
+
+// tagJSON renders tag t as a customer's representation lists it (SPEC
+// §11), without _links (they hold the request's base URL).
+func tagJSON(t string) string {
+	return `json_build_object('id', ` + t + `.id, 'name', ` + t + `.name, 'type', 'customer', 'createdTime', ` +
+		apiTime(t+".created_time") + `, 'updatedTime', ` + apiTime(t+".updated_time") + `)`
+}
+
+const tagColumns = `t.id, t.name, t.created_time, t.updated_time`
+
+const (
+	sqlGetTag     = `SELECT ` + tagColumns + ` FROM tags t WHERE t.organization_id = $1 AND t.name = $2`
+	sqlLockTagKey = sqlGetTag + ` FOR KEY SHARE`
+	sqlLockTag    = sqlGetTag + ` FOR UPDATE`
+	sqlInsertTag  = `INSERT INTO tags (organization_id, id, name, created_time, updated_time)
+VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organization_id, name) DO NOTHING`
+	sqlDeleteTag      = `DELETE FROM tags WHERE organization_id = $1 AND id = $2`
+	sqlTaggedCustomer = `SELECT customer_id FROM customer_tags WHERE organization_id = $1 AND tag_id = $2`
+	// Rows are locked in the order they are sorted in, byte order of id:
+	// the order merges lock their two customers in.
+	sqlLockCustomers = `SELECT id FROM customers WHERE organization_id = $1 AND id = ANY($2)
+ORDER BY id COLLATE "C" FOR UPDATE`
+	// The links change first; the customers whose link changed get the
+	// name in (or out of) their sorted tags and one more revision.
+	sqlAddTag = `WITH changed AS (
+	INSERT INTO customer_tags (organization_id, customer_id, tag_id)
+	SELECT $1, id, $3 FROM unnest($2::text[]) AS id
+	ON CONFLICT DO NOTHING RETURNING customer_id)
+UPDATE customers c SET
+	tags = ARRAY(SELECT DISTINCT n COLLATE "C" FROM unnest(array_append(c.tags, $4::text)) AS n ORDER BY 1),
+	revision = c.revision + 1, updated_time = $5
+FROM changed WHERE c.organization_id = $1 AND c.id = changed.customer_id`
+	sqlRemoveTag = `WITH changed AS (
+	DELETE FROM customer_tags WHERE organization_id = $1 AND customer_id = ANY($2) AND tag_id = $3
+	RETURNING customer_id)
+UPDATE customers c SET tags = array_remove(c.tags, $4::text), revision = c.revision + 1, updated_time = $5
+FROM changed WHERE c.organization_id = $1 AND c.id = changed.customer_id`
+	sqlRenameTag          = `UPDATE tags SET name = $3, updated_time = $4 WHERE organization_id = $1 AND id = $2`
+	sqlRenameCustomerTags = `UPDATE customers c SET
+	tags = ARRAY(SELECT DISTINCT n COLLATE "C" FROM unnest(array_replace(c.tags, $3::text, $4::text)) AS n ORDER BY 1),
+	revision = c.revision + 1, updated_time = $5
+WHERE c.organization_id = $1 AND c.id = ANY($2)`
+	sqlMoveTags = `INSERT INTO customer_tags (organization_id, customer_id, tag_id)
+SELECT organization_id, $3, tag_id FROM customer_tags WHERE organization_id = $1 AND customer_id = $2
+ON CONFLICT DO NOTHING`
+)
+
+func scanTag(sc interface{ Scan(...any) error }) (*customers.Tag, error) {
+	var t customers.Tag
+	if err := sc.Scan(&t.ID, &t.Name, &t.CreatedTime, &t.UpdatedTime); err != nil {
+		return nil, err
+	}
+	t.CreatedTime, t.UpdatedTime = t.CreatedTime.UTC(), t.UpdatedTime.UTC()
+	return &t, nil
+}
+
+func getTag(ctx context.Context, q querier, query, orgID, name string) (*customers.Tag, error) {
+	t, err := scanTag(q.queryRow(ctx, query, orgID, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("select tag: %w", err)
+	}
+	return t, nil
+}
+
+// GetTag returns tag name of orgID, or nil.
+func (s *Store) GetTag(ctx context.Context, orgID, name string) (t *customers.Tag, err error) {
+	err = s.doQuick(ctx, func(ctx context.Context, q querier) error {
+		t, err = getTag(ctx, q, sqlGetTag, orgID, name)
+		return err
+	})
+	return t, customersErr(err)
+}
+
+// tagSchema is what GET /tags may filter and sort on.
+var tagSchema = mustSchema(filter.Schema{
+	Fields: []filter.Field{
+		{Name: "id", Expr: "t.id::text", Type: filter.String, CaseSensitive: true, Sortable: true, NotNull: true},
+		{Name: "name", Expr: "t.name", Type: filter.String, CaseSensitive: true, Sortable: true, NotNull: true},
+		{Name: "createdTime", Expr: "t.created_time", Type: filter.DateTime, Sortable: true, NotNull: true},
+		{Name: "updatedTime", Expr: "t.updated_time", Type: filter.DateTime, Sortable: true, NotNull: true},
+	},
+	TieBreak:    "t.id",
+	DefaultSort: []string{"name"},
+})
+
+// ListTags returns a page of orgID's tags and the exact total, from one
+// statement.
+func (s *Store) ListTags(ctx context.Context, orgID string, lq customers.ListQuery) (total int64, tags []customers.Tag, err error) {
+	args := []any{orgID}
+	where := "t.organization_id = $1"
+	if lq.Q != "" {
+		args = append(args, filter.ContainsPattern(lq.Q))
+		where += " AND lower(t.name) LIKE lower($2::text)"
+	}
+	c, err := tagSchema.Compile(filter.Request{Filter: lq.Filter, Sort: lq.Sort}, len(args)+1)
+	if err != nil {
+		var fe *filter.Error
+		if errors.As(err, &fe) {
+			return 0, nil, customers.BadQuery(fe.Param, fe.Offset, fe.Message)
+		}
+		return 0, nil, err
+	}
+	if c.Where != "" {
+		where += " AND " + c.Where
+	}
+	args = append(args, c.WhereArgs...)
+	args = append(args, c.OrderArgs...)
+	n := len(args)
+	// The total rides on every row (a window over the whole match, before
+	// LIMIT); a page past the end returns no row, so it is counted alone.
+	query := `SELECT count(*) OVER (), ` + tagColumns + ` FROM tags t WHERE ` + where +
+		` ORDER BY ` + c.OrderBy + ` LIMIT $` + strconv.Itoa(n+1) + ` OFFSET $` + strconv.Itoa(n+2)
+	err = s.do(ctx, func(ctx context.Context, q querier) error {
+		tags, total = nil, 0
+		rows, err := q.queryUnprepared(ctx, query, append(args, lq.Limit, lq.Offset)...)
+		if err != nil {
+			return fmt.Errorf("list tags: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var t customers.Tag
+			if err := rows.Scan(&total, &t.ID, &t.Name, &t.CreatedTime, &t.UpdatedTime); err != nil {
+				return fmt.Errorf("scan tag: %w", err)
+			}
+			t.CreatedTime, t.UpdatedTime = t.CreatedTime.UTC(), t.UpdatedTime.UTC()
+			tags = append(tags, t)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("list tags: %w", err)
+		}
+		if len(tags) == 0 && (lq.Offset > 0 || lq.Limit == 0) {
+			countArgs := args[:len(args)-len(c.OrderArgs)]
+			return q.queryRow(ctx, `SELECT count(*) FROM tags t WHERE `+where, countArgs...).Scan(&total)
+		}
+		return nil
+	})
+	return total, tags, customersErr(err)
+}
+
+func (t *customerTx) LockTag(ctx context.Context, name string, exclusive bool) (*customers.Tag, error) {
+	query := sqlLockTagKey
+	if exclusive {
+		query = sqlLockTag
+	}
+	return getTag(ctx, t.q, query, t.orgID, name)
+}
+
+func (t *customerTx) InsertTag(ctx context.Context, tag *customers.Tag) (bool, error) {
+	n, err := t.q.exec(ctx, sqlInsertTag, t.orgID, tag.ID, tag.Name, tag.CreatedTime, tag.UpdatedTime)
+	if err != nil {
+		return false, fmt.Errorf("insert tag: %w", err)
+	}
+	return n == 1, nil
+}
+
+func (t *customerTx) DeleteTag(ctx context.Context, id string) error {
+	if _, err := t.q.exec(ctx, sqlDeleteTag, t.orgID, id); err != nil {
+		return fmt.Errorf("delete tag: %w", err)
+	}
+	return nil
+}
+
+func (t *customerTx) TaggedCustomers(ctx context.Context, tagID string) ([]string, error) {
+	return t.ids(ctx, "tagged customers", sqlTaggedCustomer, t.orgID, tagID)
+}
+
+func (t *customerTx) LockCustomers(ctx context.Context, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return t.ids(ctx, "lock customers", sqlLockCustomers, t.orgID, pq.StringArray(ids))
+}
+
+// ids runs a query of one text column and returns its values.
+func (t *customerTx) ids(ctx context.Context, what, query string, args ...any) ([]string, error) {
+	rows, err := t.q.query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, id)
+	}
+	return out, rowsErr(rows, what)
+}
+
+func (t *customerTx) SetTag(ctx context.Context, tag *customers.Tag, ids []string, add bool, now time.Time) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	query := sqlRemoveTag
+	if add {
+		query = sqlAddTag
+	}
+	n, err := t.q.exec(ctx, query, t.orgID, pq.StringArray(ids), tag.ID, tag.Name, now)
+	if err != nil {
+		return 0, fmt.Errorf("%s tag %q: %w", map[bool]string{true: "add", false: "remove"}[add], tag.Name, err)
+	}
+	return int(n), nil
+}
+
+func (t *customerTx) RenameTag(ctx context.Context, tag *customers.Tag, old string, ids []string) error {
+	if _, err := t.q.exec(ctx, sqlRenameTag, t.orgID, tag.ID, tag.Name, tag.UpdatedTime); err != nil {
+		return fmt.Errorf("rename tag: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := t.q.exec(ctx, sqlRenameCustomerTags, t.orgID, pq.StringArray(ids), old, tag.Name, tag.UpdatedTime); err != nil {
+		return fmt.Errorf("rename customers' tag: %w", err)
+	}
+	return nil
+}
+
+func (t *customerTx) MoveTags(ctx context.Context, from, to string) error {
+	if _, err := t.q.exec(ctx, sqlMoveTags, t.orgID, from, to); err != nil {
+		return fmt.Errorf("move tags: %w", err)
+	}
+	return nil
+}
