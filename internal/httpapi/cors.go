@@ -12,7 +12,7 @@ const corsExposed = "ETag, Location, Link, Pagination-Total, Pagination-Limit, P
 	"X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Idempotent-Replayed"
 
 // corsMethods are every method some route serves.
-const corsMethods = "GET, POST, PUT, DELETE"
+const corsMethods = "GET, POST, PUT, PATCH, DELETE"
 
 // allowOrigins implements CORS for the configured origins. A request whose
 // Origin is not allowed (or that has none) passes on untouched, so it is

@@ -111,8 +111,11 @@ func (s *Server) writeCustomer(w http.ResponseWriter, r *http.Request, status in
 // pathID is the {id} path parameter, percent-decoded exactly once. chi
 // routes on URL.RawPath when Go kept one (an escaping other than the
 // default, such as %40) and on the decoded URL.Path otherwise.
-func pathID(r *http.Request) string {
-	raw := chi.URLParam(r, "id")
+func pathID(r *http.Request) string { return pathParam(r, "id") }
+
+// pathParam is path parameter name, percent-decoded exactly once (see pathID).
+func pathParam(r *http.Request, name string) string {
+	raw := chi.URLParam(r, name)
 	if r.URL.RawPath == "" {
 		return raw
 	}

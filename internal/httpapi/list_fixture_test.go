@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/billing/customers-api/internal/pgtest"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -228,8 +229,7 @@ func listFixture(t *testing.T, a *testAPI, db *sqlx.DB, clock *manualClock) {
 		}
 	}
 	tags := func(id string, tags ...string) {
-		exec(`UPDATE customers SET tags = $3::text[] WHERE organization_id = $1 AND id = $2`,
-			a.orgID, id, "{"+strings.Join(tags, ",")+"}")
+		pgtest.SetTags(t, db, a.orgID, id, tags...)
 	}
 	payments := func(id string, count, invoices int, avg, lifetime, last string) {
 		exec(`UPDATE customers SET payment_count = $3, invoice_count = $4,

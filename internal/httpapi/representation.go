@@ -135,7 +135,9 @@ var (
 		"revision": scalar, "averageValue": money, "lifetimeRevenue": money,
 		"paymentCount": scalar, "invoiceCount": scalar, "lastPaymentTime": scalar,
 		"tags": listShape, "hasFulfilledKyc": scalar, "_links": listShape,
-		"_embedded": object(map[string]*shape{"leadSource": leadSourceShape}),
+		"taxNumbers": listShape, "notificationEmails": listShape, "preferredPayoutInstrumentId": scalar,
+		"organizationId": scalar,
+		"_embedded":      object(map[string]*shape{"leadSource": leadSourceShape}),
 	})
 )
 

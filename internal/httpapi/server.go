@@ -147,6 +147,19 @@ func (s *Server) routes() []route {
 		{http.MethodPut, "/customers/{id}/lead-source", access.PutCustomerLeadSource, s.putLeadSource},
 		{http.MethodPost, "/customers/{id}/lead-source", access.PutCustomerLeadSource, s.putLeadSource},
 		{http.MethodDelete, "/customers/{id}/lead-source", access.DeleteCustomerLeadSource, s.deleteLeadSource},
+		{http.MethodGet, "/tags", access.GetTagCollection, s.listTags},
+		{http.MethodPost, "/tags", access.PostTag, s.createTag},
+		{http.MethodGet, "/tags/{tag}", access.GetTag, s.getTag},
+		{http.MethodPatch, "/tags/{tag}", access.PatchTag, s.renameTag},
+		{http.MethodDelete, "/tags/{tag}", access.DeleteTag, s.deleteTag},
+		{http.MethodPost, "/tags/{tag}/customers", access.PostTagCustomer, s.tagCustomers(true)},
+		{http.MethodDelete, "/tags/{tag}/customers", access.DeleteTagCustomer, s.tagCustomers(false)},
+		{http.MethodPost, "/tags/{tag}/customers/{id}", access.PostTagCustomer, s.tagCustomer(true)},
+		{http.MethodDelete, "/tags/{tag}/customers/{id}", access.DeleteTagCustomer, s.tagCustomer(false)},
+		{http.MethodGet, "/custom-fields/customers", access.GetCustomFieldCollection, s.listFieldDefinitions},
+		{http.MethodGet, "/custom-fields/customers/{name}", access.GetCustomField, s.getFieldDefinition},
+		{http.MethodPut, "/custom-fields/customers/{name}", access.PutCustomField, s.putFieldDefinition},
+		{http.MethodDelete, "/custom-fields/customers/{name}", access.DeleteCustomField, s.deleteFieldDefinition},
 	}
 }
 

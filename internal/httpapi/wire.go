@@ -29,6 +29,7 @@ type customerIn struct {
 	LastPaymentTime json.RawMessage `json:"lastPaymentTime"`
 	Tags            json.RawMessage `json:"tags"`
 	HasFulfilledKyc json.RawMessage `json:"hasFulfilledKyc"`
+	OrganizationID  json.RawMessage `json:"organizationId"`
 	Links           json.RawMessage `json:"_links"`
 	Embedded        json.RawMessage `json:"_embedded"`
 }
