@@ -52,23 +52,32 @@ func (c *Client) ListCustomers(ctx context.Context, opts ...ListOption) (*Custom
 // a host the client was not configured with (a Link built behind a proxy
 // may name another).
 func (c *Client) ListCustomersAt(ctx context.Context, link string, opts ...RequestOption) (*CustomerList, *Response, error) {
+	cl, err := linkCall(link, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.list(ctx, cl)
+}
+
+// linkCall is the call of a page's Link URL: its query, and opts.
+func linkCall(link string, opts []RequestOption) (*call, error) {
 	if link == "" {
-		return nil, nil, errors.New("client: the page link is empty (the page has no such link)")
+		return nil, errors.New("client: the page link is empty (the page has no such link)")
 	}
 	u, err := url.Parse(link)
 	if err != nil {
-		return nil, nil, fmt.Errorf("client: page link %q: %w", link, err)
+		return nil, fmt.Errorf("client: page link %q: %w", link, err)
 	}
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		return nil, nil, fmt.Errorf("client: page link %q: %w", link, err)
+		return nil, fmt.Errorf("client: page link %q: %w", link, err)
 	}
 	cl := newCall()
 	cl.query = q
 	for _, o := range opts {
 		o.applyList(cl)
 	}
-	return c.list(ctx, cl)
+	return cl, nil
 }
 
 func (c *Client) list(ctx context.Context, cl *call) (*CustomerList, *Response, error) {
@@ -81,21 +90,30 @@ func (c *Client) list(ctx context.Context, cl *call) (*CustomerList, *Response, 
 	if out.Customers == nil {
 		out.Customers = []Customer{}
 	}
+	if err := readPagination(resp, "/customers", &out.Total, &out.Limit, &out.Offset); err != nil {
+		return nil, resp, err
+	}
+	return out, resp, nil
+}
+
+// readPagination reads a page's Pagination-Total, -Limit and -Offset
+// headers; an absent one leaves its destination 0.
+func readPagination(resp *Response, collection string, total, limit, offset *int64) error {
 	for _, h := range []struct {
 		name string
 		dst  *int64
-	}{{"Pagination-Total", &out.Total}, {"Pagination-Limit", &out.Limit}, {"Pagination-Offset", &out.Offset}} {
+	}{{"Pagination-Total", total}, {"Pagination-Limit", limit}, {"Pagination-Offset", offset}} {
 		v := resp.Header.Get(h.name)
 		if v == "" {
 			continue
 		}
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return nil, resp, fmt.Errorf("client: GET /customers: header %s is %q, not a number (request id %s)", h.name, v, resp.RequestID)
+			return fmt.Errorf("client: GET %s: header %s is %q, not a number (request id %s)", collection, h.name, v, resp.RequestID)
 		}
 		*h.dst = n
 	}
-	return out, resp, nil
+	return nil
 }
 
 // AllCustomers iterates over every customer that matches the options,

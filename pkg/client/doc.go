@@ -22,6 +22,13 @@
 // [Client.CreateCustomer], [Client.GetCustomer], [Client.PutCustomer],
 // [Client.MergeCustomer], [Client.GetLeadSource], [Client.PutLeadSource],
 // [Client.DeleteLeadSource], [Client.CheckHealth] and [Client.CheckReady].
+// Tags: [Client.ListTags] (with [Client.ListTagsAt]), [Client.CreateTag],
+// [Client.GetTag], [Client.DeleteTag], [Client.TagCustomer],
+// [Client.UntagCustomer], and in bulk [Client.TagCustomers] and
+// [Client.UntagCustomers]. Custom-field definitions:
+// [Client.ListCustomFields], [Client.GetCustomField],
+// [Client.PutCustomField] and [Client.DeleteCustomField]. Tag and field
+// names are path-escaped by the client (a tag may be "VIP +@ gold").
 // By default paths are bare (/customers/…) and the organization is the API
 // key's; [WithOrganization] switches to /organizations/{id}/customers/….
 //
@@ -31,7 +38,9 @@
 // compile: query parameters ([Limit], [Offset], [Filter], [Search], [Sort])
 // for the list, representation ([Fields], [Expand]) for the list and
 // GetCustomer, conditions ([IfMatch], [IfNoneMatch]) for reads and writes,
-// and [WithRequestID] / [WithHeader] everywhere.
+// and [WithRequestID] / [WithHeader] everywhere. An Idempotency-Key, which
+// makes a POST or DELETE safe to retry, is sent with
+// WithHeader("Idempotency-Key", key).
 //
 // # Errors
 //

@@ -156,7 +156,8 @@ func IsForbidden(err error) bool { return StatusCode(err) == http.StatusForbidde
 func IsNotFound(err error) bool { return StatusCode(err) == http.StatusNotFound }
 
 // IsConflict reports whether err is a 409 answer: a PUT to a merged-away
-// id, or a merge of a customer into itself.
+// id, a merge of a customer into itself, a tag that exists already, or a
+// custom-field definition change or delete while the field is in use.
 func IsConflict(err error) bool { return StatusCode(err) == http.StatusConflict }
 
 // IsPreconditionFailed reports whether err is a 412 answer: [IfMatch] or

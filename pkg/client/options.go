@@ -20,7 +20,9 @@ func newCall() *call { return &call{query: url.Values{}, header: http.Header{}} 
 // The interfaces are sealed: only this package's option types satisfy them.
 
 // ListOption changes a [Client.ListCustomers] request: a [QueryOption], a
-// [ShapeOption] or a [RequestOption].
+// [ShapeOption] or a [RequestOption]. [Client.ListTags] and
+// [Client.ListCustomFields] take it too, each documenting which options its
+// collection understands.
 type ListOption interface{ applyList(*call) }
 
 // GetOption changes a [Client.GetCustomer] request: a [ShapeOption], a

@@ -20,22 +20,33 @@ type Customer struct {
 	DefaultPaymentInstrument *PaymentInstrument `json:"defaultPaymentInstrument"`
 	// CustomFields holds JSON scalars or arrays of them. Numbers decode as
 	// json.Number, so no precision is lost.
-	CustomFields    map[string]any  `json:"customFields"`
-	PrimaryAddress  *ContactObject  `json:"primaryAddress"`
-	Locale          *string         `json:"locale"`
-	IsEddRequired   bool            `json:"isEddRequired"`
-	CreatedTime     time.Time       `json:"createdTime"`
-	UpdatedTime     time.Time       `json:"updatedTime"`
-	Revision        int64           `json:"revision"`
-	AverageValue    Money           `json:"averageValue"`
-	LifetimeRevenue Money           `json:"lifetimeRevenue"`
-	PaymentCount    int64           `json:"paymentCount"`
-	InvoiceCount    int64           `json:"invoiceCount"`
-	LastPaymentTime *time.Time      `json:"lastPaymentTime"`
-	Tags            []Tag           `json:"tags"`
-	HasFulfilledKyc bool            `json:"hasFulfilledKyc"`
-	Links           []Link          `json:"_links"`
-	Embedded        *CustomerEmbeds `json:"_embedded,omitempty"`
+	CustomFields    map[string]any `json:"customFields"`
+	PrimaryAddress  *ContactObject `json:"primaryAddress"`
+	Locale          *string        `json:"locale"`
+	IsEddRequired   bool           `json:"isEddRequired"`
+	CreatedTime     time.Time      `json:"createdTime"`
+	UpdatedTime     time.Time      `json:"updatedTime"`
+	Revision        int64          `json:"revision"`
+	AverageValue    Money          `json:"averageValue"`
+	LifetimeRevenue Money          `json:"lifetimeRevenue"`
+	PaymentCount    int64          `json:"paymentCount"`
+	InvoiceCount    int64          `json:"invoiceCount"`
+	LastPaymentTime *time.Time     `json:"lastPaymentTime"`
+	// Tags are the customer's tags, sorted by name (read-only: change them
+	// with [Client.TagCustomer] and [Client.UntagCustomer]). The tags of a
+	// customer carry no links.
+	Tags            []Tag `json:"tags"`
+	HasFulfilledKyc bool  `json:"hasFulfilledKyc"`
+	// TaxNumbers and NotificationEmails are empty (not nil) when the
+	// customer has none.
+	TaxNumbers                  []TaxNumber `json:"taxNumbers"`
+	NotificationEmails          []string    `json:"notificationEmails"`
+	PreferredPayoutInstrumentID *string     `json:"preferredPayoutInstrumentId"`
+	// OrganizationID is read-only: the id of the organization that owns
+	// the customer.
+	OrganizationID string          `json:"organizationId"`
+	Links          []Link          `json:"_links"`
+	Embedded       *CustomerEmbeds `json:"_embedded,omitempty"`
 }
 
 // Link returns the href of the customer's link with the given rel ("self",
@@ -45,9 +56,10 @@ func (c *Customer) Link(rel string) string { return findLink(c.Links, rel) }
 
 // Input returns the customer's writable fields as a [CustomerInput], for a
 // read-modify-write with [Client.PutCustomer]. The lead source is left out,
-// so such a PUT leaves it untouched. CustomFields is a copy; the pointers
-// are shared with c, so replace them (edit.Locale = client.String("fr-FR"))
-// rather than writing through them.
+// so such a PUT leaves it untouched; tags are not part of a write and stay
+// as they are. CustomFields, TaxNumbers and NotificationEmails are copies;
+// the pointers are shared with c, so replace them (edit.Locale =
+// client.String("fr-FR")) rather than writing through them.
 func (c *Customer) Input() CustomerInput {
 	var custom map[string]any
 	if c.CustomFields != nil {
@@ -56,10 +68,17 @@ func (c *Customer) Input() CustomerInput {
 			custom[k] = v
 		}
 	}
+	var taxNumbers []TaxNumber
+	for _, t := range c.TaxNumbers {
+		t.IsValid = nil // read-only
+		taxNumbers = append(taxNumbers, t)
+	}
 	return CustomerInput{
 		WebsiteID: c.WebsiteID, DefaultPaymentInstrument: c.DefaultPaymentInstrument,
 		CustomFields: custom, PrimaryAddress: c.PrimaryAddress, Locale: c.Locale,
-		IsEddRequired: c.IsEddRequired,
+		IsEddRequired: c.IsEddRequired, TaxNumbers: taxNumbers,
+		NotificationEmails:          append([]string(nil), c.NotificationEmails...),
+		PreferredPayoutInstrumentID: c.PreferredPayoutInstrumentID,
 	}
 }
 
@@ -84,6 +103,23 @@ type CustomerInput struct {
 	// LeadSource, when set, creates or replaces the customer's lead source
 	// in the same write; nil leaves it untouched. It is never echoed.
 	LeadSource *LeadSourceData `json:"leadSource,omitempty"`
+	// TaxNumbers holds at most 10 entries, at most one of them the default.
+	TaxNumbers []TaxNumber `json:"taxNumbers,omitempty"`
+	// NotificationEmails holds at most 10 email addresses; a bad one is
+	// reported at notificationEmails[i].
+	NotificationEmails          []string `json:"notificationEmails,omitempty"`
+	PreferredPayoutInstrumentID *string  `json:"preferredPayoutInstrumentId,omitempty"`
+}
+
+// TaxNumber is one of a customer's tax identifiers. Type is "eu-vat" or
+// "other"; Value is 1 to 50 characters.
+type TaxNumber struct {
+	Type      string `json:"type"`
+	Value     string `json:"value"`
+	IsDefault bool   `json:"isDefault"`
+	// IsValid is read-only and always nil: the service checks no tax number
+	// with a registry. It is not sent when nil.
+	IsValid *bool `json:"isValid,omitempty"`
 }
 
 // PaymentInstrument is a customer's default way to pay. Method is one of
@@ -138,10 +174,77 @@ type Money struct {
 	AmountUSD json.Number `json:"amountUsd"`
 }
 
-// Tag is one of a customer's tags.
+// Tag is a customer tag (schema Tag): its name is unique in the
+// organization (compared case-sensitively), 1 to 100 letters, digits,
+// spaces or "@~-._+". Type is always "customer". The tags listed in a
+// [Customer] have no Links.
 type Tag struct {
-	Name string `json:"name"`
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Type        string    `json:"type"`
+	CreatedTime time.Time `json:"createdTime"`
+	UpdatedTime time.Time `json:"updatedTime"`
+	Links       []Link    `json:"_links,omitempty"`
 }
+
+// Link returns the href of the tag's link with the given rel ("self"), or
+// "" when it has none.
+func (t *Tag) Link(rel string) string { return findLink(t.Links, rel) }
+
+// Custom-field types, the values of CustomField.Type.
+const (
+	FieldTypeString   = "string"   // at most 255 characters, or AdditionalSchema.MaxLength
+	FieldTypeInteger  = "integer"  // a 32-bit signed integer
+	FieldTypeNumber   = "number"   // any JSON number
+	FieldTypeBoolean  = "boolean"  // true or false
+	FieldTypeDate     = "date"     // "YYYY-MM-DD"
+	FieldTypeDatetime = "datetime" // RFC 3339
+	FieldTypeArray    = "array"    // up to 1000 strings of at most 255 characters
+	FieldTypeMonetary = "monetary" // {"currency": "EUR", "amount": 25.30}
+)
+
+// CustomField is the definition of one custom field of the organization's
+// customers (schema CustomField). Once an organization has a definition,
+// every key a customer write sends in customFields must be defined and its
+// value must match the definition's type.
+type CustomField struct {
+	// Name is 1 to 100 letters, digits, "_" or "-": the customFields key.
+	Name string `json:"name"`
+	// Type is one of the FieldType constants.
+	Type             string            `json:"type"`
+	Description      *string           `json:"description"`
+	AdditionalSchema CustomFieldSchema `json:"additionalSchema"`
+	CreatedTime      time.Time         `json:"createdTime"`
+	UpdatedTime      time.Time         `json:"updatedTime"`
+	Links            []Link            `json:"_links"`
+}
+
+// Link returns the href of the definition's link with the given rel
+// ("self"), or "" when it has none.
+func (f *CustomField) Link(rel string) string { return findLink(f.Links, rel) }
+
+// CustomFieldSchema narrows the values a custom field admits.
+type CustomFieldSchema struct {
+	// AllowedValues, for string and array fields, lists every value
+	// allowed; nil allows any.
+	AllowedValues []string `json:"allowedValues,omitempty"`
+	// MaxLength, for string fields, replaces the default limit of 255
+	// characters (at most 4000).
+	MaxLength *int `json:"maxLength,omitempty"`
+}
+
+// CustomFieldInput is the body of [Client.PutCustomField]: the whole
+// definition but its name, which is the path's.
+type CustomFieldInput struct {
+	// Type is one of the FieldType constants.
+	Type string `json:"type"`
+	// Description is at most 255 characters; nil clears it.
+	Description      *string           `json:"description,omitempty"`
+	AdditionalSchema CustomFieldSchema `json:"additionalSchema"`
+}
+
+// Int returns a pointer to n, for CustomFieldSchema.MaxLength.
+func Int(n int) *int { return &n }
 
 // Link is a related resource, an absolute URL.
 type Link struct {
