@@ -40,14 +40,7 @@ func (s *Server) listFieldDefinitions(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	if err := once(query, "limit", "offset"); err != nil {
-		return err
-	}
-	limit, err := intParam(query, "limit", defaultLimit, customers.MaxLimit)
-	if err != nil {
-		return err
-	}
-	offset, err := intParam(query, "offset", 0, -1)
+	limit, offset, err := pageParams(query)
 	if err != nil {
 		return err
 	}

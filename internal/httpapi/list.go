@@ -25,14 +25,7 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := once(query, "limit", "offset", "filter", "q"); err != nil {
-		return err
-	}
-	limit, err := intParam(query, "limit", defaultLimit, customers.MaxLimit)
-	if err != nil {
-		return err
-	}
-	offset, err := intParam(query, "offset", 0, -1)
+	lq, err := collectionQuery(query)
 	if err != nil {
 		return err
 	}
@@ -40,20 +33,11 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q := query.Get("q")
-	if err := filter.CheckText("q", q); err != nil {
-		return queryErr(err)
-	}
-	if utf8.RuneCountInString(q) > maxQLength {
-		return invalidQuery("q", maxQLength, fmt.Sprintf("must be at most %d characters", maxQLength))
-	}
 	buf := getBuffer()
 	defer putBuffer(buf)
-	pw := &pageWriter{s: s, w: w, r: r, query: query, rep: rep, limit: limit, offset: offset, base: s.baseURL(r), buf: *buf}
+	pw := &pageWriter{s: s, w: w, r: r, query: query, rep: rep, limit: lq.Limit, offset: lq.Offset, base: s.baseURL(r), buf: *buf}
 	defer func() { *buf = pw.buf }() // the grown buffer goes back to the pool
-	err = s.customers.List(r.Context(), principal(r.Context()).OrganizationID, customers.ListQuery{
-		Filter: query.Get("filter"), Q: q, Sort: query["sort"], Limit: limit, Offset: offset,
-	}, rep.viewOptions(), pw)
+	err = s.customers.List(r.Context(), principal(r.Context()).OrganizationID, lq, rep.viewOptions(), pw)
 	if err != nil {
 		if pw.sent {
 			// The status line and part of the page are out: the only
@@ -66,6 +50,38 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
 	}
 	pw.finish()
 	return nil
+}
+
+// collectionQuery reads what every collection takes (SPEC §5): limit,
+// offset, filter, sort and q, each but sort at most once.
+func collectionQuery(query url.Values) (customers.ListQuery, error) {
+	limit, offset, err := pageParams(query, "filter", "q")
+	if err != nil {
+		return customers.ListQuery{}, err
+	}
+	q := query.Get("q")
+	if err := filter.CheckText("q", q); err != nil {
+		return customers.ListQuery{}, queryErr(err)
+	}
+	if utf8.RuneCountInString(q) > maxQLength {
+		return customers.ListQuery{}, invalidQuery("q", maxQLength, fmt.Sprintf("must be at most %d characters", maxQLength))
+	}
+	return customers.ListQuery{Filter: query.Get("filter"), Q: q, Sort: query["sort"], Limit: limit, Offset: offset}, nil
+}
+
+// pageParams reads limit and offset, and checks that they and the other
+// named parameters are given at most once.
+func pageParams(query url.Values, others ...string) (limit, offset int, err error) {
+	if err := once(query, append([]string{"limit", "offset"}, others...)...); err != nil {
+		return 0, 0, err
+	}
+	if limit, err = intParam(query, "limit", defaultLimit, customers.MaxLimit); err != nil {
+		return 0, 0, err
+	}
+	if offset, err = intParam(query, "offset", 0, -1); err != nil {
+		return 0, 0, err
+	}
+	return limit, offset, nil
 }
 
 // pageWriter writes a page to the client while the store reads it: the

@@ -1,15 +1,12 @@
 package httpapi
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/billing/customers-api/internal/customers"
-	"github.com/billing/customers-api/pkg/filter"
 )
 
 // tagOut is a tag's representation (SPEC §11).
@@ -55,27 +52,11 @@ func (s *Server) listTags(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := once(query, "limit", "offset", "filter", "q"); err != nil {
-		return err
-	}
-	limit, err := intParam(query, "limit", defaultLimit, customers.MaxLimit)
+	lq, err := collectionQuery(query)
 	if err != nil {
 		return err
 	}
-	offset, err := intParam(query, "offset", 0, -1)
-	if err != nil {
-		return err
-	}
-	q := query.Get("q")
-	if err := filter.CheckText("q", q); err != nil {
-		return queryErr(err)
-	}
-	if utf8.RuneCountInString(q) > maxQLength {
-		return invalidQuery("q", maxQLength, fmt.Sprintf("must be at most %d characters", maxQLength))
-	}
-	total, tags, err := s.customers.ListTags(r.Context(), principal(r.Context()).OrganizationID, customers.ListQuery{
-		Filter: query.Get("filter"), Q: q, Sort: query["sort"], Limit: limit, Offset: offset,
-	})
+	total, tags, err := s.customers.ListTags(r.Context(), principal(r.Context()).OrganizationID, lq)
 	if err != nil {
 		return err
 	}
@@ -84,7 +65,7 @@ func (s *Server) listTags(w http.ResponseWriter, r *http.Request) error {
 	for i := range tags {
 		out[i] = toTagOut(&tags[i], base)
 	}
-	s.paginationHeaders(w, r, query, limit, offset, total)
+	s.paginationHeaders(w, r, query, lq.Limit, lq.Offset, total)
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -29,7 +29,7 @@ const (
 	// definitions as they were before the change it waited for.
 	sqlLockDefinitionsShared    = `SELECT pg_advisory_xact_lock_shared($1)`
 	sqlLockDefinitionsExclusive = `SELECT pg_advisory_xact_lock($1)`
-	sqlPutDefinition = `INSERT INTO custom_field_definitions
+	sqlPutDefinition            = `INSERT INTO custom_field_definitions
 	(organization_id, name, type, description, additional_schema, created_time, updated_time)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (organization_id, name) DO UPDATE SET type = EXCLUDED.type, description = EXCLUDED.description,
