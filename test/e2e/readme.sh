@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The README's curl examples are executable: this script takes the shell
-# blocks of its "Walk-through with curl" and "Lead sources and merging
-# duplicates" sections out of README.md itself (so the docs cannot drift from
-# what is tested), runs every command against a real server, and checks what
-# the README says each step answers. Any failed check, or a README step this
-# script has no check for, exits non-zero.
+# blocks of its "Walk-through with curl", "Lead sources and merging
+# duplicates" and "Tags and custom fields" sections out of README.md itself
+# (so the docs cannot drift from what is tested), runs every command against
+# a real server, and checks what the README says each step answers. Any
+# failed check, or a README step this script has no check for, exits non-zero.
 #
 # How the README is read: the ```sh blocks of the sections named in SECTIONS
 # (from their "## " heading to the next one), in order, as one terminal
@@ -29,7 +29,7 @@ for tool in curl jq; do
   command -v "$tool" >/dev/null || e2e_fail "$tool is needed (scripts/ensure-e2e-tools.sh installs it)"
 done
 README=${E2E_README:-$E2E_ROOT/README.md} # E2E_README: another copy, to see the checks fail
-SECTIONS='Walk-through with curl|Lead sources and merging duplicates'
+SECTIONS='Walk-through with curl|Lead sources and merging duplicates|Tags and custom fields'
 
 e2e_start_server
 
@@ -119,6 +119,7 @@ body() { # the response body, without the headers `curl -i` prints first
   fi
 }
 field() { body | jq -r "$1" 2>/dev/null || echo "<the body is not JSON: $(body | head -c 200)>"; }
+cfield() { body | jq -c "$1" 2>/dev/null || echo "<the body is not JSON: $(body | head -c 200)>"; } # compact JSON
 
 run() { # run STEP: the README's command, exactly
   : >"$STEP_HDR"
@@ -325,6 +326,115 @@ for step in "$steps"/*; do
     curl -s -X PUT "$API/customers/ada-dup" -H "REB-APIKEY: $KEY" -H 'Content-Type: application/json' -d '{}'
     check "a PUT to it: status" "$(status)" 409
     check_match "a PUT to it: names ada-1" "$(field .detail)" 'ada-1'
+    ;;
+
+  'Define a typed custom field: 201 (200 when it changes)')
+    run "$step"
+    check "status" "$(status)" 201
+    check "Location" "$(header Location)" "$API/custom-fields/customers/loyaltyPoints"
+    check "name and type" "$(field '[.name, .type] | join(" ")')" "loyaltyPoints integer"
+    curl -s -X PUT "$API/custom-fields/customers/loyaltyPoints" -H "REB-APIKEY: $KEY" \
+      -H 'Content-Type: application/json' -d '{"type": "integer", "description": "Points earned"}'
+    check "a change: status" "$(status)" 200
+    check "a change: description" "$(field .description)" "Points earned"
+    curl -s -X PUT "$API/custom-fields/customers/loyaltyPoints" -H "REB-APIKEY: $KEY" \
+      -H 'Content-Type: application/json' -d '{"type": "integer"}'
+    check "back as the README defines it" "$(status) $(field .description)" "200 null"
+    ;;
+
+  'A customer with points and a tax number (isValid is always null: no VIES check)')
+    run "$step"
+    check "status" "$(status)" 201
+    check "id" "$(field .id)" grace-1
+    check "the points, a number" "$(field '.customFields.loyaltyPoints | type')" number
+    check "taxNumbers" "$(cfield .taxNumbers)" '[{"type":"eu-vat","value":"DE123456789","isValid":null,"isDefault":true}]'
+    check "organizationId is the development organization" "$(field .organizationId)" "$E2E_DEV_ORG"
+    ;;
+
+  'Points must now be whole numbers: 422 naming customFields.loyaltyPoints')
+    before=$(command curl -s "$API/customers/ada-1" -H "REB-APIKEY: $KEY" | jq -c .)
+    run "$step"
+    check "status" "$(status)" 422
+    check_documented "$step"
+    check "ada-1 is unchanged" "$(command curl -s "$API/customers/ada-1" -H "REB-APIKEY: $KEY" | jq -c .)" "$before"
+    curl -s -X PUT "$API/customers/grace-1" -H "REB-APIKEY: $KEY" -H 'Content-Type: application/json' \
+      -d '{"customFields": {"loyaltyPoints": 120, "tier": "gold"}}'
+    check "an undefined key: status" "$(status)" 422
+    check "an undefined key: named" "$(cfield '[.invalidFields[].field]')" '["customFields.tier"]'
+    ;;
+
+  'A range on a defined number compares numerically: 120 is in 20..')
+    run "$step"
+    check "status" "$(status)" 200
+    check_documented "$step"
+    curl -s "$API/customers?filter=customFields.loyaltyPoints:..100&fields=id" -H "REB-APIKEY: $KEY"
+    check "120 is not in ..100" "$(cfield .)" '[]'
+    ;;
+
+  'Find customers by tax number (case-insensitive)')
+    run "$step"
+    check "status" "$(status)" 200
+    check_documented "$step"
+    ;;
+
+  'Tag ada-1: 204, creating the tag if needed')
+    rev=$(command curl -s "$API/customers/ada-1" -H "REB-APIKEY: $KEY" | jq -r .revision)
+    command curl -s -o /dev/null -w '%{http_code}' "$API/tags/vip" -H "REB-APIKEY: $KEY" >"$E2E_TMP/code"
+    check "no tag vip before" "$(cat "$E2E_TMP/code")" 404
+    run "$step"
+    check "status" "$(status)" 204
+    check "no body" "$(body)" ""
+    curl -s "$API/customers/ada-1" -H "REB-APIKEY: $KEY"
+    check "ada-1's tags" "$(cfield '[.tags[].name]')" '["vip"]'
+    check "one revision more" "$(field .revision)" "$((rev + 1))"
+    run "$step"
+    check "again: status" "$(status)" 204
+    curl -s "$API/customers/ada-1" -H "REB-APIKEY: $KEY"
+    check "again: the revision does not move" "$(field .revision)" "$((rev + 1))"
+    curl -s "$API/tags/vip" -H "REB-APIKEY: $KEY"
+    check "the tag was created" "$(status) $(field .name) $(field .type)" "200 vip customer"
+    ;;
+
+  'Tag many at once: 204; an unknown id is 422 naming it (customerIds[1]) and nothing changes')
+    curl -s -X POST "$API/tags/newsletter/customers" -H "REB-APIKEY: $KEY" -H 'Content-Type: application/json' \
+      -d '{"customerIds": ["ada-1", "nobody"]}'
+    check "an unknown id: status" "$(status)" 422
+    check "an unknown id: named" "$(cfield '[.invalidFields[].field]')" '["customerIds[1]"]'
+    curl -s "$API/customers/ada-1" -H "REB-APIKEY: $KEY"
+    check "an unknown id: ada-1 was not tagged" "$(cfield '[.tags[].name]')" '["vip"]'
+    run "$step"
+    check "status" "$(status)" 204
+    check "no body" "$(body)" ""
+    ;;
+
+  'List the tags')
+    run "$step"
+    check "status" "$(status)" 200
+    check "names, sorted" "$(cfield '[.[].name]')" '["newsletter","vip"]'
+    check "type" "$(cfield '[.[].type] | unique')" '["customer"]'
+    check "Pagination-Total" "$(header Pagination-Total)" 2
+    ;;
+
+  'Customers by tag; their tags are sorted by name')
+    run "$step"
+    check "status" "$(status)" 200
+    check "ada-1 and grace-1 with their tags" "$(cfield '[.[] | [.id, [.tags[].name]]]')" \
+      '[["ada-1",["newsletter","vip"]],["grace-1",["newsletter"]]]'
+    check "full tag objects" "$(field '.[0].tags[0] | [.id != null, .type] | @tsv')" "$(printf 'true\tcustomer')"
+    ;;
+
+  'Delete a definition once no customer has a value for it: 204 (409 before)')
+    curl -s -X DELETE "$API/custom-fields/customers/loyaltyPoints" -H "REB-APIKEY: $KEY"
+    check "before: status" "$(status)" 409
+    run "$step"
+    check "status" "$(status)" 204
+    curl -s "$API/custom-fields/customers" -H "REB-APIKEY: $KEY"
+    check "no definitions left" "$(cfield .)" '[]'
+    curl -s "$API/customers/grace-1" -H "REB-APIKEY: $KEY"
+    check "grace-1 has no points, keeps its tag" "$(cfield '[.customFields, [.tags[].name]]')" '[{},["newsletter"]]'
+    curl -s -X PUT "$API/customers/grace-1" -H "REB-APIKEY: $KEY" -H 'Content-Type: application/json' \
+      -d '{"customFields": {"tier": "gold"}}'
+    check "customFields are free-form again" "$(status) $(field .customFields.tier)" "200 gold"
     ;;
 
   *)
