@@ -181,7 +181,10 @@ func (r *customerRow) toCustomer() (*customers.Customer, error) {
 // customerJSON renders the customer c (with its lead source l joined, or
 // NULL) as the API represents it (SPEC §3), without _links and _embedded:
 // the one definition of that representation, used by every read. The
-// stored JSON of the value objects goes out as stored.
+// stored JSON of the value objects goes out as stored. Tags are read
+// through the customer's sorted names (kept with the links to them in one
+// transaction), a probe of the tags' unique name index each, so an
+// untagged customer costs nothing and a tagged one no scan of the links.
 var customerJSON = `json_build_object(
 	'id', c.id,
 	'email', c.email,
@@ -205,9 +208,9 @@ var customerJSON = `json_build_object(
 	'invoiceCount', c.invoice_count,
 	'lastPaymentTime', ` + apiTime("c.last_payment_time") + `,
 	'tags', CASE WHEN cardinality(c.tags) = 0 THEN '[]'::json ELSE (
-		SELECT COALESCE(json_agg(` + tagJSON("t") + ` ORDER BY t.name COLLATE "C"), '[]')
-		FROM customer_tags ct JOIN tags t ON t.organization_id = ct.organization_id AND t.id = ct.tag_id
-		WHERE ct.organization_id = c.organization_id AND ct.customer_id = c.id) END,
+		SELECT COALESCE(json_agg(` + tagJSON("t") + ` ORDER BY n.i), '[]')
+		FROM unnest(c.tags) WITH ORDINALITY AS n(name, i)
+		JOIN tags t ON t.organization_id = c.organization_id AND t.name = n.name) END,
 	'hasFulfilledKyc', false,
 	'taxNumbers', c.tax_numbers,
 	'notificationEmails', c.notification_emails,
