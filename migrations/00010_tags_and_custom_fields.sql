@@ -34,9 +34,10 @@ CREATE TABLE tags (
 );
 CREATE INDEX tags_created_time_idx ON tags (organization_id, created_time, id);
 
--- Which customer has which tag: the truth. customers.tags keeps the same
--- names sorted, as a read model the filter and the representation use; the
--- store changes both in one transaction under the customer's row lock.
+-- Which customer has which tag: the truth. customers.tags (the sorted names,
+-- for the filter) and customers.tag_objects (for the representation) are
+-- read models of it; the store rewrites both from it in the transaction
+-- that changes it, under the customer's row lock.
 CREATE TABLE customer_tags (
     organization_id uuid NOT NULL,
     customer_id     text NOT NULL,
@@ -47,6 +48,36 @@ CREATE TABLE customer_tags (
 );
 CREATE INDEX customer_tags_tag_idx ON customer_tags (organization_id, tag_id, customer_id);
 
+-- The customer's tags as its representation lists them (whole tag objects,
+-- sorted by name), kept on the row next to the sorted names by every
+-- statement that changes the links, so that reads render them for free.
+ALTER TABLE customers ADD COLUMN tag_objects jsonb NOT NULL DEFAULT '[]';
+
+-- The two read models of customer's tags, computed from the links: what
+-- the store writes into customers.tags and customers.tag_objects after it
+-- changes customer_tags.
+-- +goose StatementBegin
+CREATE FUNCTION customer_tag_names(org uuid, customer text) RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN ARRAY(
+    SELECT t.name COLLATE "C" FROM customer_tags ct
+    JOIN tags t ON t.organization_id = ct.organization_id AND t.id = ct.tag_id
+    WHERE ct.organization_id = org AND ct.customer_id = customer
+    ORDER BY 1);
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE FUNCTION customer_tag_objects(org uuid, customer text) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN COALESCE((
+    SELECT jsonb_agg(jsonb_build_object('id', t.id, 'name', t.name, 'type', 'customer',
+        'createdTime', to_char(t.created_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+        'updatedTime', to_char(t.updated_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
+        ORDER BY t.name COLLATE "C")
+    FROM customer_tags ct
+    JOIN tags t ON t.organization_id = ct.organization_id AND t.id = ct.tag_id
+    WHERE ct.organization_id = org AND ct.customer_id = customer), '[]');
+-- +goose StatementEnd
+
 -- Tags that stored customers already carry become rows.
 INSERT INTO tags (organization_id, id, name, created_time, updated_time)
 SELECT organization_id, gen_random_uuid(), name, now(), now()
@@ -56,7 +87,8 @@ INSERT INTO customer_tags (organization_id, customer_id, tag_id)
 SELECT DISTINCT c.organization_id, c.id, t.id
 FROM customers c CROSS JOIN LATERAL unnest(c.tags) AS n(name)
 JOIN tags t ON t.organization_id = c.organization_id AND t.name = n.name;
-UPDATE customers c SET tags = ARRAY(SELECT DISTINCT n COLLATE "C" FROM unnest(c.tags) AS n ORDER BY 1)
+UPDATE customers c SET tags = customer_tag_names(c.organization_id, c.id),
+    tag_objects = customer_tag_objects(c.organization_id, c.id)
 WHERE cardinality(c.tags) > 0;
 
 -- Typed custom-field definitions (SPEC §11). additional_schema holds
@@ -126,10 +158,13 @@ DROP TABLE customer_field_values;
 DROP FUNCTION custom_field_instant(jsonb, text);
 DROP FUNCTION custom_field_number(jsonb, text);
 DROP TABLE custom_field_definitions;
+DROP FUNCTION customer_tag_objects(uuid, text);
+DROP FUNCTION customer_tag_names(uuid, text);
 DROP TABLE customer_tags;
 DROP TABLE tags;
 DROP FUNCTION customer_tax_values(jsonb);
 ALTER TABLE customers
+    DROP COLUMN tag_objects,
     DROP COLUMN preferred_payout_instrument_id,
     DROP COLUMN notification_emails,
     DROP COLUMN tax_numbers;

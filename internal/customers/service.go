@@ -115,9 +115,9 @@ type Tx interface {
 	// how many changed.
 	SetTag(ctx context.Context, t *Tag, ids []string, add bool, now time.Time) (int, error)
 	// RenameTag gives tag t (locked) its new name and time, and the locked
-	// customers ids that have it the new name in place of old, each with
-	// revision + 1 and updatedTime t.UpdatedTime.
-	RenameTag(ctx context.Context, t *Tag, old string, ids []string) error
+	// customers ids that have it the new name, each with revision + 1 and
+	// updatedTime t.UpdatedTime.
+	RenameTag(ctx context.Context, t *Tag, ids []string) error
 	// MoveTags gives customer to every tag of customer from.
 	MoveTags(ctx context.Context, from, to string) error
 }

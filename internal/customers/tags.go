@@ -150,7 +150,7 @@ func (s *Service) RenameTag(ctx context.Context, orgID, name, newName string) (*
 		}
 		renamed := *t
 		renamed.Name, renamed.UpdatedTime = newName, now
-		if err := tx.RenameTag(ctx, &renamed, name, ids); err != nil {
+		if err := tx.RenameTag(ctx, &renamed, ids); err != nil {
 			return err
 		}
 		out = &renamed

@@ -32,6 +32,20 @@ func tagNames(t *testing.T, c map[string]any) []string {
 	return names
 }
 
+// checkTagReadModels asserts that every customer's sorted names and tag
+// objects are what its links to tags say, whatever the tests did.
+func (a *testAPI) checkTagReadModels() {
+	a.t.Helper()
+	var stale []string
+	if err := a.db.Select(&stale, `SELECT id FROM customers
+		WHERE tags <> customer_tag_names(organization_id, id) OR tag_objects <> customer_tag_objects(organization_id, id)`); err != nil {
+		a.t.Fatal(err)
+	}
+	if len(stale) > 0 {
+		a.t.Errorf("customers whose tags disagree with their links: %v", stale)
+	}
+}
+
 func tagPath(tag string, rest ...string) string {
 	return "/tags/" + url.PathEscape(tag) + strings.Join(rest, "")
 }
@@ -122,6 +136,7 @@ func TestHTTPTagLifecycle(t *testing.T) {
 			t.Errorf("%s after the tag's deletion: %v, revision %v (was %v)", id, names, c["revision"], was)
 		}
 	}
+	a.checkTagReadModels()
 }
 
 func TestHTTPTagNamesAndBadInput(t *testing.T) {
@@ -215,6 +230,7 @@ func TestHTTPBulkTagging(t *testing.T) {
 		}
 	}
 	wantStatus(t, a.do(req{Method: http.MethodDelete, Path: tagPath("nope", "/customers"), Body: map[string]any{"customerIds": []string{"c1"}}}), http.StatusNotFound)
+	a.checkTagReadModels()
 }
 
 func TestHTTPTagCollection(t *testing.T) {
@@ -324,6 +340,7 @@ func TestHTTPConcurrentTaggingOfOneCustomer(t *testing.T) {
 	if names := tagNames(t, c); len(names) != n || c["revision"] != float64(n) {
 		t.Errorf("after %d concurrent taggings: %d tags %v, revision %v", n, len(names), names, c["revision"])
 	}
+	a.checkTagReadModels()
 }
 
 // TestHTTPTaggingRacingAMerge: tags added to the duplicate and the target
@@ -365,6 +382,7 @@ func TestHTTPTaggingRacingAMerge(t *testing.T) {
 			}
 		}
 	}
+	a.checkTagReadModels()
 }
 
 // TestHTTPTagRename: PATCH /tags/{tag} (Rebilly's PatchTag, which the JS
@@ -392,4 +410,5 @@ func TestHTTPTagRename(t *testing.T) {
 	if total := a.do(req{Method: http.MethodGet, Path: "/customers?filter=tags:zebra"}).Header.Get("Pagination-Total"); total != "1" {
 		t.Errorf("tags:zebra total %s", total)
 	}
+	a.checkTagReadModels()
 }

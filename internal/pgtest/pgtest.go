@@ -291,4 +291,9 @@ func SetTags(t testing.TB, db *sqlx.DB, org, id string, names ...string) {
 	if err != nil {
 		t.Fatalf("set tags of %s: %v", id, err)
 	}
+	// A statement of its own, to see the links the first one wrote.
+	if _, err := db.Exec(`UPDATE customers SET tag_objects = customer_tag_objects(organization_id, id)
+		WHERE organization_id = $1 AND id = $2`, org, id); err != nil {
+		t.Fatalf("set tag objects of %s: %v", id, err)
+	}
 }

@@ -181,10 +181,8 @@ func (r *customerRow) toCustomer() (*customers.Customer, error) {
 // customerJSON renders the customer c (with its lead source l joined, or
 // NULL) as the API represents it (SPEC §3), without _links and _embedded:
 // the one definition of that representation, used by every read. The
-// stored JSON of the value objects goes out as stored. Tags are read
-// through the customer's sorted names (kept with the links to them in one
-// transaction), a probe of the tags' unique name index each, so an
-// untagged customer costs nothing and a tagged one no scan of the links.
+// stored JSON of the value objects goes out as stored, and so do the
+// customer's tags (tag_objects, which the tag operations keep).
 var customerJSON = `json_build_object(
 	'id', c.id,
 	'email', c.email,
@@ -207,10 +205,7 @@ var customerJSON = `json_build_object(
 	'paymentCount', c.payment_count,
 	'invoiceCount', c.invoice_count,
 	'lastPaymentTime', ` + apiTime("c.last_payment_time") + `,
-	'tags', CASE WHEN cardinality(c.tags) = 0 THEN '[]'::json ELSE (
-		SELECT COALESCE(json_agg(` + tagJSON("t") + ` ORDER BY n.i), '[]')
-		FROM unnest(c.tags) WITH ORDINALITY AS n(name, i)
-		JOIN tags t ON t.organization_id = c.organization_id AND t.name = n.name) END,
+	'tags', c.tag_objects,
 	'hasFulfilledKyc', false,
 	'taxNumbers', c.tax_numbers,
 	'notificationEmails', c.notification_emails,

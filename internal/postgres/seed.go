@@ -49,6 +49,8 @@ FROM customers c CROSS JOIN LATERAL unnest(c.tags) AS n(name)
 JOIN tags t ON t.organization_id = c.organization_id AND t.name = n.name
 WHERE c.organization_id = $1
 ON CONFLICT DO NOTHING`
+	sqlSeedTagObjects = `UPDATE customers c SET tag_objects = customer_tag_objects(c.organization_id, c.id)
+WHERE c.organization_id = $1 AND cardinality(c.tags) > 0`
 )
 
 const sqlCopyLeadSources = `COPY lead_sources (` + leadSourceColumns + `) FROM STDIN`
@@ -108,6 +110,9 @@ func (s *Store) Seed(ctx context.Context, orgID string, next func() ([]SeedCusto
 		}
 		if _, err := tx.ExecContext(ctx, sqlSeedCustomerTags, orgID); err != nil {
 			return fmt.Errorf("seed customer tags: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, sqlSeedTagObjects, orgID); err != nil {
+			return fmt.Errorf("seed customers' tag objects: %w", err)
 		}
 		return createIndexes(ctx, tx, indexes)
 	})

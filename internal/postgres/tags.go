@@ -13,13 +13,6 @@ import (
 	"github.com/lib/pq"
 )
 
-// tagJSON renders tag t as a customer's representation lists it (SPEC
-// §11), without _links (they hold the request's base URL).
-func tagJSON(t string) string {
-	return `json_build_object('id', ` + t + `.id, 'name', ` + t + `.name, 'type', 'customer', 'createdTime', ` +
-		apiTime(t+".created_time") + `, 'updatedTime', ` + apiTime(t+".updated_time") + `)`
-}
-
 const tagColumns = `t.id, t.name, t.created_time, t.updated_time`
 
 const (
@@ -34,27 +27,26 @@ VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organization_id, name) DO NOTHING`
 	// the order merges lock their two customers in.
 	sqlLockCustomers = `SELECT id FROM customers WHERE organization_id = $1 AND id = ANY($2)
 ORDER BY id COLLATE "C" FOR UPDATE`
-	// The links change first; the customers whose link changed get the
-	// name in (or out of) their sorted tags and one more revision.
-	sqlAddTag = `WITH changed AS (
-	INSERT INTO customer_tags (organization_id, customer_id, tag_id)
-	SELECT $1, id, $3 FROM unnest($2::text[]) AS id
-	ON CONFLICT DO NOTHING RETURNING customer_id)
-UPDATE customers c SET
-	tags = ARRAY(SELECT DISTINCT n COLLATE "C" FROM unnest(array_append(c.tags, $4::text)) AS n ORDER BY 1),
-	revision = c.revision + 1, updated_time = $5
-FROM changed WHERE c.organization_id = $1 AND c.id = changed.customer_id`
-	sqlRemoveTag = `WITH changed AS (
-	DELETE FROM customer_tags WHERE organization_id = $1 AND customer_id = ANY($2) AND tag_id = $3
-	RETURNING customer_id)
-UPDATE customers c SET tags = array_remove(c.tags, $4::text), revision = c.revision + 1, updated_time = $5
-FROM changed WHERE c.organization_id = $1 AND c.id = changed.customer_id`
-	sqlRenameTag          = `UPDATE tags SET name = $3, updated_time = $4 WHERE organization_id = $1 AND id = $2`
-	sqlRenameCustomerTags = `UPDATE customers c SET
-	tags = ARRAY(SELECT DISTINCT n COLLATE "C" FROM unnest(array_replace(c.tags, $3::text, $4::text)) AS n ORDER BY 1),
-	revision = c.revision + 1, updated_time = $5
+	// The links change first, returning the customers whose link changed;
+	// sqlRefreshTagged then rewrites their read models from the links and
+	// gives them one more revision (a statement of its own: it must see
+	// the links the first one changed).
+	sqlAddTag = `INSERT INTO customer_tags (organization_id, customer_id, tag_id)
+SELECT $1, id, $3 FROM unnest($2::text[]) AS id
+ON CONFLICT DO NOTHING RETURNING customer_id`
+	sqlRemoveTag = `DELETE FROM customer_tags WHERE organization_id = $1 AND customer_id = ANY($2) AND tag_id = $3
+RETURNING customer_id`
+	sqlRefreshTagged = `UPDATE customers c SET
+	tags = customer_tag_names(c.organization_id, c.id), tag_objects = customer_tag_objects(c.organization_id, c.id),
+	revision = c.revision + 1, updated_time = $3
 WHERE c.organization_id = $1 AND c.id = ANY($2)`
-	sqlMoveTags = `INSERT INTO customer_tags (organization_id, customer_id, tag_id)
+	// sqlRefreshTags rewrites one customer's read models, its revision
+	// left to the caller (a merge writes the survivor's next).
+	sqlRefreshTags = `UPDATE customers c SET
+	tags = customer_tag_names(c.organization_id, c.id), tag_objects = customer_tag_objects(c.organization_id, c.id)
+WHERE c.organization_id = $1 AND c.id = $2`
+	sqlRenameTag = `UPDATE tags SET name = $3, updated_time = $4 WHERE organization_id = $1 AND id = $2`
+	sqlMoveTags  = `INSERT INTO customer_tags (organization_id, customer_id, tag_id)
 SELECT organization_id, $3, tag_id FROM customer_tags WHERE organization_id = $1 AND customer_id = $2
 ON CONFLICT DO NOTHING`
 )
@@ -214,22 +206,25 @@ func (t *customerTx) SetTag(ctx context.Context, tag *customers.Tag, ids []strin
 	if add {
 		query = sqlAddTag
 	}
-	n, err := t.q.exec(ctx, query, t.orgID, pq.StringArray(ids), tag.ID, tag.Name, now)
-	if err != nil {
-		return 0, fmt.Errorf("%s tag %q: %w", map[bool]string{true: "add", false: "remove"}[add], tag.Name, err)
+	changed, err := t.ids(ctx, "change tag links", query, t.orgID, pq.StringArray(ids), tag.ID)
+	if err != nil || len(changed) == 0 {
+		return 0, err
 	}
-	return int(n), nil
+	if _, err := t.q.exec(ctx, sqlRefreshTagged, t.orgID, pq.StringArray(changed), now); err != nil {
+		return 0, fmt.Errorf("refresh tagged customers: %w", err)
+	}
+	return len(changed), nil
 }
 
-func (t *customerTx) RenameTag(ctx context.Context, tag *customers.Tag, old string, ids []string) error {
+func (t *customerTx) RenameTag(ctx context.Context, tag *customers.Tag, ids []string) error {
 	if _, err := t.q.exec(ctx, sqlRenameTag, t.orgID, tag.ID, tag.Name, tag.UpdatedTime); err != nil {
 		return fmt.Errorf("rename tag: %w", err)
 	}
 	if len(ids) == 0 {
 		return nil
 	}
-	if _, err := t.q.exec(ctx, sqlRenameCustomerTags, t.orgID, pq.StringArray(ids), old, tag.Name, tag.UpdatedTime); err != nil {
-		return fmt.Errorf("rename customers' tag: %w", err)
+	if _, err := t.q.exec(ctx, sqlRefreshTagged, t.orgID, pq.StringArray(ids), tag.UpdatedTime); err != nil {
+		return fmt.Errorf("refresh renamed tag's customers: %w", err)
 	}
 	return nil
 }
@@ -237,6 +232,9 @@ func (t *customerTx) RenameTag(ctx context.Context, tag *customers.Tag, old stri
 func (t *customerTx) MoveTags(ctx context.Context, from, to string) error {
 	if _, err := t.q.exec(ctx, sqlMoveTags, t.orgID, from, to); err != nil {
 		return fmt.Errorf("move tags: %w", err)
+	}
+	if _, err := t.q.exec(ctx, sqlRefreshTags, t.orgID, to); err != nil {
+		return fmt.Errorf("refresh merged tags: %w", err)
 	}
 	return nil
 }
