@@ -3,10 +3,14 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/billing/customers-api/internal/customers"
+	"github.com/lib/pq"
 )
 
 // SeedCustomer is one customer for Seed to load, with its lead source or nil.
@@ -16,8 +20,8 @@ type SeedCustomer struct {
 }
 
 // sqlCopyCustomers writes the columns sqlInsertCustomer writes, with the
-// same arguments.
-var sqlCopyCustomers = `COPY customers (organization_id, ` + strings.Join(customerColumns, ", ") + `) FROM STDIN`
+// same arguments, and the customer's tag objects.
+var sqlCopyCustomers = `COPY customers (organization_id, ` + strings.Join(customerColumns, ", ") + `, tag_objects) FROM STDIN`
 
 // copyArgs are args made fit for COPY's text format, which would write
 // []byte as bytea: JSON goes as a string; nil stays NULL.
@@ -36,22 +40,80 @@ func copyArgs(args []any) []any {
 
 // sqlCopyLeadSources writes the columns of sqlPutLeadSource, with the same
 // arguments.
-// The seeded customers' tag names (customers.tags, sorted by the row's
-// writer) become the organization's tags and the links to them.
+// Seeded customers' tags: the rows of the names a batch uses are made
+// before the batch is copied, so that each customer is written once with
+// its tag objects (an UPDATE after the load would leave every tagged row
+// twice in the heap and its indexes); the links follow the load.
 const (
 	sqlSeedTags = `INSERT INTO tags (organization_id, id, name, created_time, updated_time)
-SELECT $1, gen_random_uuid(), n.name, now(), now()
-FROM (SELECT DISTINCT unnest(tags) AS name FROM customers WHERE organization_id = $1) n
+SELECT $1, gen_random_uuid(), n, $3, $3 FROM unnest($2::text[]) AS n
 ON CONFLICT (organization_id, name) DO NOTHING`
+	sqlSeedTagRows      = `SELECT ` + tagColumns + ` FROM tags t WHERE t.organization_id = $1 AND t.name = ANY($2)`
 	sqlSeedCustomerTags = `INSERT INTO customer_tags (organization_id, customer_id, tag_id)
 SELECT c.organization_id, c.id, t.id
 FROM customers c CROSS JOIN LATERAL unnest(c.tags) AS n(name)
 JOIN tags t ON t.organization_id = c.organization_id AND t.name = n.name
 WHERE c.organization_id = $1
 ON CONFLICT DO NOTHING`
-	sqlSeedTagObjects = `UPDATE customers c SET tag_objects = customer_tag_objects(c.organization_id, c.id)
-WHERE c.organization_id = $1 AND cardinality(c.tags) > 0`
 )
+
+// seedTags are the tags a seed has made or found, by name.
+type seedTags map[string]*customers.Tag
+
+// ensure makes or finds the tags of the batch's customers.
+func (known seedTags) ensure(ctx context.Context, tx *sql.Tx, orgID string, batch []SeedCustomer) error {
+	var missing []string
+	for _, sc := range batch {
+		for _, name := range sc.Customer.Tags {
+			if _, ok := known[name]; !ok && !slices.Contains(missing, name) {
+				missing = append(missing, name)
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	if _, err := tx.ExecContext(ctx, sqlSeedTags, orgID, pq.StringArray(missing), now); err != nil {
+		return fmt.Errorf("seed: tags: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, sqlSeedTagRows, orgID, pq.StringArray(missing))
+	if err != nil {
+		return fmt.Errorf("seed: tags: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		t, err := scanTag(rows)
+		if err != nil {
+			return fmt.Errorf("seed: tags: %w", err)
+		}
+		known[t.Name] = t
+	}
+	return rows.Err()
+}
+
+// objects renders the tag objects of sorted names as customer_tag_objects
+// (migration 00010) does; a test compares the two.
+func (known seedTags) objects(names []string) (string, error) {
+	type object struct {
+		ID          string `json:"id"`
+		Name        string `json:"name"`
+		Type        string `json:"type"`
+		CreatedTime string `json:"createdTime"`
+		UpdatedTime string `json:"updatedTime"`
+	}
+	out := make([]object, 0, len(names))
+	for _, name := range slices.Sorted(slices.Values(names)) {
+		t := known[name]
+		if t == nil {
+			return "", fmt.Errorf("seed: tag %q was not made", name)
+		}
+		out = append(out, object{ID: t.ID, Name: t.Name, Type: "customer",
+			CreatedTime: t.CreatedTime.Format(time.RFC3339), UpdatedTime: t.UpdatedTime.Format(time.RFC3339)})
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
+}
 
 const sqlCopyLeadSources = `COPY lead_sources (` + leadSourceColumns + `) FROM STDIN`
 
@@ -80,6 +142,7 @@ type SeedOptions struct {
 func (s *Store) Seed(ctx context.Context, orgID string, next func() ([]SeedCustomer, error), opts SeedOptions) (int, error) {
 	var loaded int
 	err := s.seedTx(ctx, func(tx *sql.Tx) error {
+		tags := seedTags{}
 		var indexes []string
 		if opts.RebuildIndexes {
 			var err error
@@ -95,7 +158,10 @@ func (s *Store) Seed(ctx context.Context, orgID string, next func() ([]SeedCusto
 			if len(batch) == 0 {
 				break
 			}
-			if err := copyBatch(ctx, tx, orgID, batch); err != nil {
+			if err := tags.ensure(ctx, tx, orgID, batch); err != nil {
+				return err
+			}
+			if err := copyBatch(ctx, tx, orgID, batch, tags); err != nil {
 				return err
 			}
 			loaded += len(batch)
@@ -105,14 +171,8 @@ func (s *Store) Seed(ctx context.Context, orgID string, next func() ([]SeedCusto
 		}
 		// The counters follow by themselves (migration 00003's triggers
 		// fire for COPY as for INSERT); the tags become rows and links.
-		if _, err := tx.ExecContext(ctx, sqlSeedTags, orgID); err != nil {
-			return fmt.Errorf("seed tags: %w", err)
-		}
 		if _, err := tx.ExecContext(ctx, sqlSeedCustomerTags, orgID); err != nil {
 			return fmt.Errorf("seed customer tags: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, sqlSeedTagObjects, orgID); err != nil {
-			return fmt.Errorf("seed customers' tag objects: %w", err)
 		}
 		return createIndexes(ctx, tx, indexes)
 	})
@@ -231,7 +291,7 @@ func createIndexes(ctx context.Context, tx *sql.Tx, defs []string) error {
 
 // copyBatch writes one batch of customers, then their lead sources (whose
 // foreign key needs the customers first).
-func copyBatch(ctx context.Context, tx *sql.Tx, orgID string, batch []SeedCustomer) error {
+func copyBatch(ctx context.Context, tx *sql.Tx, orgID string, batch []SeedCustomer, tags seedTags) error {
 	customerStmt, err := tx.PrepareContext(ctx, sqlCopyCustomers)
 	if err != nil {
 		return fmt.Errorf("seed: copy customers: %w", err)
@@ -244,7 +304,11 @@ func copyBatch(ctx context.Context, tx *sql.Tx, orgID string, batch []SeedCustom
 		if err != nil {
 			return fmt.Errorf("seed: %w", err)
 		}
-		if _, err := customerStmt.ExecContext(ctx, copyArgs(r.args(orgID))...); err != nil {
+		objects, err := tags.objects(c.Tags)
+		if err != nil {
+			return err
+		}
+		if _, err := customerStmt.ExecContext(ctx, append(copyArgs(r.args(orgID)), objects)...); err != nil {
 			return fmt.Errorf("seed: copy customer %q: %w", c.ID, err)
 		}
 		if sc.LeadSource != nil {

@@ -185,6 +185,17 @@ func TestSeedLoadsWhatTheServiceWouldStore(t *testing.T) {
 				}
 			}
 
+			// The tag objects written with each row are what the links say.
+			var stale int
+			if err := f.db.Get(&stale, `SELECT count(*) FROM customers WHERE organization_id = $1
+				AND (tags <> customer_tag_names(organization_id, id) OR tag_objects <> customer_tag_objects(organization_id, id))`, f.org); err != nil || stale != 0 {
+				t.Errorf("%d seeded customers' tags disagree with their links (%v)", stale, err)
+			}
+			var tagged int
+			if err := f.db.Get(&tagged, `SELECT count(*) FROM customers WHERE organization_id = $1 AND tag_objects <> '[]'`, f.org); err != nil || tagged == 0 {
+				t.Errorf("%d seeded customers have tag objects (%v)", tagged, err)
+			}
+
 			// Every customer and lead source reads back as it was given.
 			for _, sc := range list {
 				c := sc.Customer
