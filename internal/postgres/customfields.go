@@ -23,13 +23,18 @@ const typedFieldTypes = `('integer', 'number', 'monetary', 'date', 'datetime')`
 
 const (
 	sqlDefinitions = `SELECT ` + definitionColumns + ` FROM custom_field_definitions d WHERE d.organization_id = $1`
-	// The advisory lock is taken by a statement of its own, before the
-	// definitions are read: a statement reads from the snapshot it started
+	// A definition change takes the advisory lock by a statement of its
+	// own, before it reads: a statement reads from the snapshot it started
 	// with, so one that waited for the lock inside it would still see the
 	// definitions as they were before the change it waited for.
-	sqlLockDefinitionsShared    = `SELECT pg_advisory_xact_lock_shared($1)`
 	sqlLockDefinitionsExclusive = `SELECT pg_advisory_xact_lock($1)`
-	sqlPutDefinition            = `INSERT INTO custom_field_definitions
+	// Customer writes take the lock shared and read in one statement (the
+	// LEFT JOIN keeps the lock's row when there is no definition), and
+	// read again only when that found definitions (see FieldDefinitions).
+	sqlLockAndReadDefinitions = `SELECT ` + definitionColumns + `
+FROM (SELECT pg_advisory_xact_lock_shared($2)) l
+LEFT JOIN custom_field_definitions d ON d.organization_id = $1`
+	sqlPutDefinition = `INSERT INTO custom_field_definitions
 	(organization_id, name, type, description, additional_schema, created_time, updated_time)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (organization_id, name) DO UPDATE SET type = EXCLUDED.type, description = EXCLUDED.description,
@@ -109,16 +114,26 @@ func (s *Store) FieldDefinitions(ctx context.Context, orgID string) (defs custom
 	return defs, customersErr(err)
 }
 
+// FieldDefinitions takes the definitions' lock shared and reads them in
+// one statement. What that statement read is as of its start, before it
+// may have waited for the lock: when it found definitions, a change of
+// them may have committed during the wait, so they are read again, now
+// under the lock. When it found none, the organization had none when the
+// write began, and the write is free-form as it would have been a moment
+// earlier (a first definition checks no stored data): the common case of
+// an organization without definitions costs one statement, not two.
 func (t *customerTx) FieldDefinitions(ctx context.Context) (customers.FieldDefinitions, error) {
-	return t.lockedDefinitions(ctx, sqlLockDefinitionsShared)
+	defs, err := readDefinitions(ctx, t.q, sqlLockAndReadDefinitions, t.orgID, definitionsLock(t.orgID))
+	if err != nil || len(defs) == 0 {
+		return defs, err
+	}
+	return readDefinitions(ctx, t.q, sqlDefinitions, t.orgID)
 }
 
+// LockFieldDefinitions takes the lock exclusively, then reads them in a
+// statement of its own, which sees every change committed before the lock.
 func (t *customerTx) LockFieldDefinitions(ctx context.Context) (customers.FieldDefinitions, error) {
-	return t.lockedDefinitions(ctx, sqlLockDefinitionsExclusive)
-}
-
-func (t *customerTx) lockedDefinitions(ctx context.Context, lock string) (customers.FieldDefinitions, error) {
-	if _, err := t.q.exec(ctx, lock, definitionsLock(t.orgID)); err != nil {
+	if _, err := t.q.exec(ctx, sqlLockDefinitionsExclusive, definitionsLock(t.orgID)); err != nil {
 		return nil, fmt.Errorf("lock custom-field definitions: %w", err)
 	}
 	return readDefinitions(ctx, t.q, sqlDefinitions, t.orgID)
