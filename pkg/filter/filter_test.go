@@ -336,3 +336,52 @@ func TestContainsPattern(t *testing.T) {
 		t.Errorf("ContainsPattern = %q, want %q", got, want)
 	}
 }
+
+// TestRequestFields: a request's own fields are looked up before the
+// schema's dynamic family; an Exists field tests values inside its
+// correlated subquery (null as NOT EXISTS), sorts on SortExpr, and is never
+// "equality only" (its plan depends on the side table's values).
+func TestRequestFields(t *testing.T) {
+	points := Field{Name: "customFields.points", Type: Decimal, Expr: "v.number", Sortable: true,
+		Exists: "side v WHERE v.id = c.id", SortExpr: "points(c.custom_fields)"}
+	for _, tc := range []struct {
+		filter, sort, where, orderBy string
+		args                         []any
+	}{
+		{"customFields.points:10..20", "", "(EXISTS (SELECT 1 FROM side v WHERE v.id = c.id AND (v.number >= $1::numeric AND v.number <= $2::numeric)))", "c.created_time DESC, c.id DESC", []any{"10", "20"}},
+		{"customFields.points:null", "", "(NOT EXISTS (SELECT 1 FROM side v WHERE v.id = c.id))", "c.created_time DESC, c.id DESC", nil},
+		{"customFields.points:!5", "customFields.points", "(NOT COALESCE(EXISTS (SELECT 1 FROM side v WHERE v.id = c.id AND v.number = $1::numeric), false))", "points(c.custom_fields) ASC NULLS LAST, c.id ASC", []any{"5"}},
+		// Another key of the family is still the dynamic text field.
+		{"customFields.other:5", "", "(EXISTS (SELECT 1 FROM jsonb_array_elements", "", nil},
+	} {
+		var sort []string
+		if tc.sort != "" {
+			sort = []string{tc.sort}
+		}
+		c, err := testSchema.Compile(Request{Filter: tc.filter, Sort: sort, Fields: []Field{points}}, 1)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.filter, err)
+		}
+		if !strings.HasPrefix(c.Where, tc.where) {
+			t.Errorf("%s: WHERE %s\nwant %s", tc.filter, c.Where, tc.where)
+		}
+		if tc.orderBy != "" && c.OrderBy != tc.orderBy {
+			t.Errorf("%s: ORDER BY %s, want %s", tc.filter, c.OrderBy, tc.orderBy)
+		}
+		if tc.args != nil && fmt.Sprint(c.WhereArgs) != fmt.Sprint(tc.args) {
+			t.Errorf("%s: arguments %v, want %v", tc.filter, c.WhereArgs, tc.args)
+		}
+		if c.EqualityOnly {
+			t.Errorf("%s: equality-only", tc.filter)
+		}
+	}
+	// Without the request's fields, the same name is the text family's.
+	c, err := testSchema.Compile(Request{Filter: "customFields.points:10..20"}, 1)
+	if err != nil || strings.Contains(c.Where, "side v") {
+		t.Errorf("without Fields: %s, %v", c.Where, err)
+	}
+	// A request's field does not leak into the schema for the next request.
+	if _, ok := testSchema.extra["customFields.points"]; ok {
+		t.Error("the request's fields stayed in the schema")
+	}
+}
