@@ -8,58 +8,11 @@
 // organization of its own, so counts are exact.
 import { describe, test, before } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { RebillyAPI, RebillyErrors } from "rebilly-js-sdk";
+import { RebillyErrors } from "rebilly-js-sdk";
 
-const { E2E_BASE_URL: baseURL, E2E_BIN: bin, E2E_DATA_DIR: dataDir } = process.env;
-if (!baseURL || !bin || !dataDir) {
-  throw new Error("run through test/e2e/js-sdk.sh, which starts the server and sets E2E_BASE_URL, E2E_BIN and E2E_DATA_DIR");
-}
+import { baseURL, UUID4, tenant, rejects } from "./harness.mjs";
 
-const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const API_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-
-function cli(...args) {
-  return execFileSync(bin, args, {
-    env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: "" },
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  }).trim();
-}
-
-function sdk({ apiKey, organizationId = null }) {
-  return RebillyAPI({ apiKey, organizationId, timeout: 120000, urls: { live: baseURL, sandbox: baseURL } });
-}
-
-// tenant makes a new organization with an all-permissions key, and the SDK
-// both ways: bare paths (the key's organization) and /organizations/{id}.
-function tenant(name) {
-  const organizationId = cli("orgs", "create", name);
-  const apiKey = cli("keys", "create", "--org", organizationId);
-  return { organizationId, apiKey, bare: sdk({ apiKey }), org: sdk({ apiKey, organizationId }) };
-}
-
-// rejects runs fn, which must fail with the SDK error class cls and the
-// HTTP status; it returns the error for further checks.
-async function rejects(fn, cls, status) {
-  let caught;
-  try {
-    await fn();
-  } catch (err) {
-    caught = err;
-  }
-  const want = new cls({}).name;
-  assert.ok(caught, `expected ${want} (${status}), but the call succeeded`);
-  assert.ok(caught instanceof cls, `expected ${want}, got ${caught.name} (${caught.status}): ${caught.message}`);
-  assert.equal(caught.name, want);
-  assert.equal(caught.status, status, `${caught.name} status`);
-  if (status !== null) {
-    assert.match(caught.response.headers["content-type"], /^application\/problem\+json/);
-    assert.equal(caught.response.data.status, status);
-    assert.equal(caught.message, caught.response.data.detail);
-  }
-  return caught;
-}
 
 // invalid is the invalidFields of a 422 as {field: message}.
 function invalid(err) {
