@@ -188,3 +188,25 @@ func TestHTTPDatabaseDownIs503AndRecovers(t *testing.T) {
 	}
 	wantStatus(t, a.do(req{Method: http.MethodGet, Path: "/readyz", NoKey: true}), http.StatusOK)
 }
+
+// TestHTTPDefinitionChangeOutlivesTheStatementTimeout: typing the stored
+// values of a newly defined field is a schema change that may take longer
+// than DB_STATEMENT_TIMEOUT (13 s for 500 000 values at 1 M customers);
+// it has a limit of its own, so it succeeds where a read would be cut
+// (without it, this definition answers 503 here).
+func TestHTTPDefinitionChangeOutlivesTheStatementTimeout(t *testing.T) {
+	t.Parallel()
+	a := newLimitedAPI(t, postgres.Settings{MaxConns: 4, StatementTimeout: 20 * time.Millisecond}, time.Second)
+	if _, err := a.db.Exec(`INSERT INTO customers (organization_id, id, custom_fields, created_time, updated_time)
+		SELECT $1, 'many-' || g, jsonb_build_object('points', g), now(), now() FROM generate_series(1, 60000) AS g`, a.orgID); err != nil {
+		t.Fatal(err)
+	}
+	r := a.do(req{Method: http.MethodPut, Path: "/custom-fields/customers/points", Body: map[string]any{"type": "integer"}})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("defining a field over 60 000 stored values: %d %s", r.Status, r.Body)
+	}
+	var typed int
+	if err := a.db.Get(&typed, `SELECT count(*) FROM customer_field_values WHERE organization_id = $1 AND name = 'points'`, a.orgID); err != nil || typed != 60000 {
+		t.Errorf("%d typed values (%v), want 60000", typed, err)
+	}
+}

@@ -18,8 +18,15 @@ import (
 const definitionColumns = `d.name, d.type, d.description, d.additional_schema, d.created_time, d.updated_time`
 
 // typedFieldTypes are the definition types with a typed copy in
-// customer_field_values (customers.FieldDefinition.Typed).
-const typedFieldTypes = `('integer', 'number', 'monetary', 'date', 'datetime')`
+// customer_field_values (customers.FieldDefinition.Typed): numbers, and
+// instants. Each function is called only for its types: the instant's
+// (PL/pgSQL with an exception handler, a subtransaction a call) made
+// typing 500 000 stored numbers take 14.5 s instead of 1.3 s.
+const (
+	typedFieldTypes   = `('integer', 'number', 'monetary', 'date', 'datetime')`
+	numberFieldTypes  = `('integer', 'number', 'monetary')`
+	instantFieldTypes = `('date', 'datetime')`
+)
 
 const (
 	sqlDefinitions = `SELECT ` + definitionColumns + ` FROM custom_field_definitions d WHERE d.organization_id = $1`
@@ -28,6 +35,7 @@ const (
 	// with, so one that waited for the lock inside it would still see the
 	// definitions as they were before the change it waited for.
 	sqlLockDefinitionsExclusive = `SELECT pg_advisory_xact_lock($1)`
+	sqlDefinitionChangeTimeout  = `SET LOCAL statement_timeout = '25s'`
 	// Customer writes take the lock shared and read in one statement (the
 	// LEFT JOIN keeps the lock's row when there is no definition), and
 	// read again only when that found definitions (see FieldDefinitions).
@@ -46,8 +54,8 @@ WHERE c.organization_id = $1 AND jsonb_exists(c.custom_fields, $2) AND c.custom_
 	sqlRefreshFieldValues = `INSERT INTO customer_field_values (organization_id, name, customer_id, number, instant)
 SELECT * FROM (
 	SELECT c.organization_id, d.name, c.id,
-		custom_field_number(c.custom_fields -> d.name, d.type) AS number,
-		custom_field_instant(c.custom_fields -> d.name, d.type) AS instant
+		CASE WHEN d.type IN ` + numberFieldTypes + ` THEN custom_field_number(c.custom_fields -> d.name, d.type) END AS number,
+		CASE WHEN d.type IN ` + instantFieldTypes + ` THEN custom_field_instant(c.custom_fields -> d.name, d.type) END AS instant
 	FROM custom_field_definitions d
 	JOIN customers c ON c.organization_id = d.organization_id AND jsonb_exists(c.custom_fields, d.name)
 	WHERE d.organization_id = $1 AND d.name = $2 AND d.type IN ` + typedFieldTypes + `) v
@@ -55,8 +63,8 @@ WHERE v.number IS NOT NULL OR v.instant IS NOT NULL`
 	// One statement: the rows of fields the customer no longer has a
 	// typed value for go, the others are written (disjoint sets).
 	sqlSyncFieldValues = `WITH v AS (
-	SELECT d.name, custom_field_number(c.custom_fields -> d.name, d.type) AS number,
-		custom_field_instant(c.custom_fields -> d.name, d.type) AS instant
+	SELECT d.name, CASE WHEN d.type IN ` + numberFieldTypes + ` THEN custom_field_number(c.custom_fields -> d.name, d.type) END AS number,
+		CASE WHEN d.type IN ` + instantFieldTypes + ` THEN custom_field_instant(c.custom_fields -> d.name, d.type) END AS instant
 	FROM custom_field_definitions d
 	JOIN customers c ON c.organization_id = d.organization_id AND c.id = $2
 	WHERE d.organization_id = $1 AND d.type IN ` + typedFieldTypes + `),
@@ -133,6 +141,13 @@ func (t *customerTx) FieldDefinitions(ctx context.Context) (customers.FieldDefin
 // LockFieldDefinitions takes the lock exclusively, then reads them in a
 // statement of its own, which sees every change committed before the lock.
 func (t *customerTx) LockFieldDefinitions(ctx context.Context) (customers.FieldDefinitions, error) {
+	// A definition change is a schema change: typing the stored values of
+	// a field takes about 25 µs a value (14 s for 500 000 at 1 M
+	// customers here), beyond DB_STATEMENT_TIMEOUT, so it gets its own
+	// limit, under the HTTP server's 30 s write timeout.
+	if _, err := t.q.exec(ctx, sqlDefinitionChangeTimeout); err != nil {
+		return nil, fmt.Errorf("set the definition change's timeout: %w", err)
+	}
 	if _, err := t.q.exec(ctx, sqlLockDefinitionsExclusive, definitionsLock(t.orgID)); err != nil {
 		return nil, fmt.Errorf("lock custom-field definitions: %w", err)
 	}
