@@ -40,8 +40,9 @@ func newLimitedAPI(t *testing.T, set postgres.Settings, poolWait time.Duration) 
 	return a
 }
 
-// lockCustomers takes an ACCESS EXCLUSIVE lock on customers until the
-// returned func is called: every statement on the table waits.
+// lockCustomers takes an ACCESS EXCLUSIVE lock on customers and their
+// stored representations (what a read by id reads) until the returned
+// func is called: every statement on them waits.
 func lockCustomers(t *testing.T, db *sqlx.DB) (unlock func()) {
 	t.Helper()
 	ctx := context.Background()
@@ -49,7 +50,7 @@ func lockCustomers(t *testing.T, db *sqlx.DB) (unlock func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.ExecContext(ctx, `LOCK TABLE customers IN ACCESS EXCLUSIVE MODE`); err != nil {
+	if _, err := tx.ExecContext(ctx, `LOCK TABLE customers, customer_representations IN ACCESS EXCLUSIVE MODE`); err != nil {
 		t.Fatal(err)
 	}
 	var once sync.Once

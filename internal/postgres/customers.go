@@ -178,49 +178,17 @@ func (r *customerRow) toCustomer() (*customers.Customer, error) {
 	return c, nil
 }
 
-// customerJSON renders the customer c (with its lead source l joined, or
-// NULL) as the API represents it (SPEC §3), without _links and _embedded:
-// the one definition of that representation, used by every read. The
-// stored JSON of the value objects goes out as stored, and so do the
-// customer's tags (tag_objects, which the tag operations keep).
-var customerJSON = `json_build_object(
-	'id', c.id,
-	'email', c.email,
-	'firstName', c.first_name,
-	'lastName', c.last_name,
-	'websiteId', c.website_id,
-	'defaultPaymentInstrument', CASE WHEN c.payment_instrument_method IS NOT NULL THEN
-		json_build_object('method', c.payment_instrument_method, 'paymentInstrumentId', c.payment_instrument_id) END,
-	'customFields', c.custom_fields,
-	'primaryAddress', c.primary_address,
-	'locale', c.locale,
-	'isEddRequired', c.is_edd_required,
-	'createdTime', ` + apiTime("c.created_time") + `,
-	'updatedTime', ` + apiTime("c.updated_time") + `,
-	'revision', c.revision,
-	'averageValue', json_build_object('currency', c.average_value_currency,
-		'amount', trim_scale(c.average_value_amount), 'amountUsd', trim_scale(c.average_value_amount_usd)),
-	'lifetimeRevenue', json_build_object('currency', c.lifetime_revenue_currency,
-		'amount', trim_scale(c.lifetime_revenue_amount), 'amountUsd', trim_scale(c.lifetime_revenue_amount_usd)),
-	'paymentCount', c.payment_count,
-	'invoiceCount', c.invoice_count,
-	'lastPaymentTime', ` + apiTime("c.last_payment_time") + `,
-	'tags', c.tag_objects,
-	'hasFulfilledKyc', false,
-	'taxNumbers', c.tax_numbers,
-	'notificationEmails', c.notification_emails,
-	'preferredPayoutInstrumentId', c.preferred_payout_instrument_id,
-	'organizationId', c.organization_id)`
-
 // apiTime renders a timestamptz expression as the API writes times: RFC
 // 3339 in UTC, whole seconds (times are stored truncated).
 func apiTime(expr string) string {
 	return `to_char(` + expr + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`
 }
 
-// viewColumns are what a customers.View is scanned from, over customers c
-// and lead_sources l: the link fields, then the representation.
-var viewColumns = `c.id, c.revision, l.customer_id IS NOT NULL, c.website_id, c.payment_instrument_id, ` + customerJSON
+// viewColumns are what a customers.View is scanned from, over the
+// customer's stored representation r (migration 00012: rendered when the
+// customer is written, by customer_representation, the one definition of
+// it) and its lead source l: the link fields, then the body.
+const viewColumns = `r.customer_id, r.revision, l.customer_id IS NOT NULL, r.website_id, r.payment_instrument_id, r.body`
 
 // viewColumnsWithLeadSource adds the lead source's representation.
 var viewColumnsWithLeadSource = viewColumns + `, CASE WHEN l.customer_id IS NOT NULL THEN ` + leadSourceJSON + ` END`
@@ -267,9 +235,15 @@ const customerFrom = `
 FROM customers c
 LEFT JOIN lead_sources l ON l.organization_id = c.organization_id AND l.customer_id = c.id`
 
+// viewFrom reads a customer's stored representation and its lead source,
+// without the customer's row.
+const viewFrom = `
+FROM customer_representations r
+LEFT JOIN lead_sources l ON l.organization_id = r.organization_id AND l.customer_id = r.customer_id`
+
 var (
-	sqlGetView               = `SELECT ` + viewColumns + customerFrom + ` WHERE c.organization_id = $1 AND c.id = $2`
-	sqlGetViewWithLeadSource = `SELECT ` + viewColumnsWithLeadSource + customerFrom + ` WHERE c.organization_id = $1 AND c.id = $2`
+	sqlGetView               = `SELECT ` + viewColumns + viewFrom + ` WHERE r.organization_id = $1 AND r.customer_id = $2`
+	sqlGetViewWithLeadSource = `SELECT ` + viewColumnsWithLeadSource + viewFrom + ` WHERE r.organization_id = $1 AND r.customer_id = $2`
 	sqlGetLeadSourceView     = `SELECT c.revision, CASE WHEN l.customer_id IS NOT NULL THEN ` + leadSourceJSON + ` END` + customerFrom + ` WHERE c.organization_id = $1 AND c.id = $2`
 )
 

@@ -182,6 +182,7 @@ func compileList(orgID string, q customers.ListQuery, opt customers.ViewOptions,
 	// for the whole page, in the page's snapshot.
 	out.Pick = pick
 	out.Page = "SELECT (" + out.Count + ") AS total, " + viewSelect(opt) + "\nFROM (" + pick + ") c" +
+		"\nJOIN customer_representations r ON r.organization_id = c.organization_id AND r.customer_id = c.id" +
 		"\nLEFT JOIN lead_sources l ON l.organization_id = c.organization_id AND l.customer_id = c.id" +
 		"\nORDER BY " + compiled.OrderBy
 	out.PageArgs = pickArgs
