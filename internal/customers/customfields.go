@@ -255,6 +255,9 @@ func (s *Service) PutFieldDefinition(ctx context.Context, orgID, name string, in
 			return err
 		}
 		d = &next
+		if !next.Typed() && !(exists && cur.Typed()) {
+			return nil // no typed copies before or after
+		}
 		return tx.RefreshFieldValues(ctx, name)
 	})
 	if err != nil {

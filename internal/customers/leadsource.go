@@ -140,14 +140,23 @@ func (s *Service) lockExisting(ctx context.Context, tx Tx, id string) (*Customer
 	if err != nil || c != nil {
 		return c, err
 	}
+	return nil, missingIn(ctx, tx, id)
+}
+
+// missingIn is the not-found error of customer id, which tx did not find,
+// naming the customer it was merged into, if any.
+func missingIn(ctx context.Context, tx Tx, id string) error {
+	if !ValidID(id) {
+		return notFound("Customer %q was not found.", id)
+	}
 	target, err := tx.MergedInto(ctx, id)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if target != "" {
-		return nil, notFound("Customer %q was merged into customer %q.", id, target)
+		return notFound("Customer %q was merged into customer %q.", id, target)
 	}
-	return nil, notFound("Customer %q was not found.", id)
+	return notFound("Customer %q was not found.", id)
 }
 
 // writeLeadSource creates or replaces (cur, read under c's lock) the lead

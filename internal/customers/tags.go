@@ -86,12 +86,9 @@ func (s *Service) DeleteTag(ctx context.Context, orgID, name string) error {
 	}
 	now := s.clock()
 	err := s.store.InTx(ctx, orgID, func(tx Tx) error {
-		t, err := tx.LockTag(ctx, name, true)
+		t, err := lockTagExclusively(ctx, tx, name)
 		if err != nil {
 			return err
-		}
-		if t == nil {
-			return tagNotFound(name)
 		}
 		ids, err := tx.TaggedCustomers(ctx, t.ID)
 		if err != nil {
@@ -125,12 +122,9 @@ func (s *Service) RenameTag(ctx context.Context, orgID, name, newName string) (*
 	now := s.clock()
 	var out *Tag
 	err := s.store.InTx(ctx, orgID, func(tx Tx) error {
-		t, err := tx.LockTag(ctx, name, true)
+		t, err := lockTagExclusively(ctx, tx, name)
 		if err != nil {
 			return err
-		}
-		if t == nil {
-			return tagNotFound(name)
 		}
 		if newName == name {
 			out = t
@@ -160,6 +154,16 @@ func (s *Service) RenameTag(ctx context.Context, orgID, name, newName string) (*
 		return nil, fmt.Errorf("rename tag: %w", err)
 	}
 	return out, nil
+}
+
+// lockTagExclusively returns tag name locked against every other tag
+// operation until the transaction ends, or its not-found error.
+func lockTagExclusively(ctx context.Context, tx Tx, name string) (*Tag, error) {
+	t, err := tx.LockTag(ctx, name, true)
+	if err == nil && t == nil {
+		err = tagNotFound(name)
+	}
+	return t, err
 }
 
 // TagCustomers adds (add) or removes tag name on the customers ids, in one
@@ -202,7 +206,7 @@ func (s *Service) TagCustomers(ctx context.Context, orgID, name string, ids []st
 		}
 		if missing := missingIDs(ids, found); len(missing) > 0 {
 			if !bulk {
-				return s.missingIn(ctx, tx, ids[0])
+				return missingIn(ctx, tx, ids[0])
 			}
 			return invalid(missing...)
 		}
@@ -248,20 +252,4 @@ func missingIDs(ids, found []string) []FieldError {
 		}
 	}
 	return out
-}
-
-// missingIn is the not-found error of customer id seen from tx, naming
-// a merge target.
-func (s *Service) missingIn(ctx context.Context, tx Tx, id string) error {
-	if !ValidID(id) {
-		return notFound("Customer %q was not found.", id)
-	}
-	target, err := tx.MergedInto(ctx, id)
-	if err != nil {
-		return err
-	}
-	if target != "" {
-		return notFound("Customer %q was merged into customer %q.", id, target)
-	}
-	return notFound("Customer %q was not found.", id)
 }

@@ -25,22 +25,6 @@ func (a *testAPI) define(name string, def map[string]any, want int) map[string]a
 	return r.JSON()
 }
 
-// ids lists the ids of a page of customers, in order.
-func ids(t *testing.T, r *response) []string {
-	t.Helper()
-	var page []struct {
-		ID string `json:"id"`
-	}
-	if err := json.Unmarshal(r.Body, &page); err != nil {
-		t.Fatalf("%v: %s", err, r.Body)
-	}
-	out := []string{}
-	for _, c := range page {
-		out = append(out, c.ID)
-	}
-	return out
-}
-
 func TestHTTPCustomFieldDefinitions(t *testing.T) {
 	t.Parallel()
 	a := newTestAPI(t)
@@ -189,9 +173,8 @@ func TestHTTPTypedCustomFieldFiltersAndSorts(t *testing.T) {
 		{"sort=-customFields.owed", []string{"p9", "p100", "p10", "p-big", "none"}}, // ties by id, descending too
 		{"filter=" + url.QueryEscape("customFields.vip:true"), []string{"p9"}},
 	} {
-		r := a.do(req{Method: http.MethodGet, Path: "/customers?" + tc.query})
-		wantStatus(t, r, http.StatusOK)
-		got := ids(t, r)
+		l := getList(t, a, "/customers", tc.query)
+		r, got := l.r, l.ids()
 		want := tc.want
 		if !containsSort(tc.query) { // the default order: by creation, which the map above shuffles
 			slices.Sort(got)

@@ -84,6 +84,17 @@ func pageParams(query url.Values, others ...string) (limit, offset int, err erro
 	return limit, offset, nil
 }
 
+// paginationHeaders sets the Pagination-* and Link headers of a page.
+func (s *Server) paginationHeaders(w http.ResponseWriter, r *http.Request, query url.Values, limit, offset int, total int64) {
+	h := w.Header()
+	h.Set("Pagination-Total", strconv.FormatInt(total, 10))
+	h.Set("Pagination-Limit", strconv.Itoa(limit))
+	h.Set("Pagination-Offset", strconv.Itoa(offset))
+	if l := s.linkHeader(r, query, limit, offset, total); l != "" {
+		h.Set("Link", l)
+	}
+}
+
 // pageWriter writes a page to the client while the store reads it: the
 // headers once the total is known, then the customers, gathered up to
 // pageBufferBytes at a time.
@@ -102,14 +113,8 @@ type pageWriter struct {
 }
 
 func (p *pageWriter) Begin(total int64) error {
-	h := p.w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Pagination-Total", strconv.FormatInt(total, 10))
-	h.Set("Pagination-Limit", strconv.Itoa(p.limit))
-	h.Set("Pagination-Offset", strconv.Itoa(p.offset))
-	if link := p.s.linkHeader(p.r, p.query, p.limit, p.offset, total); link != "" {
-		h.Set("Link", link)
-	}
+	p.w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	p.s.paginationHeaders(p.w, p.r, p.query, p.limit, p.offset, total)
 	p.buf = append(p.buf, '[')
 	return nil
 }

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/billing/customers-api/internal/customers"
@@ -68,17 +67,6 @@ func (s *Server) listTags(w http.ResponseWriter, r *http.Request) error {
 	s.paginationHeaders(w, r, query, lq.Limit, lq.Offset, total)
 	writeJSON(w, http.StatusOK, out)
 	return nil
-}
-
-// paginationHeaders sets the Pagination-* and Link headers of a page.
-func (s *Server) paginationHeaders(w http.ResponseWriter, r *http.Request, query url.Values, limit, offset int, total int64) {
-	h := w.Header()
-	h.Set("Pagination-Total", strconv.FormatInt(total, 10))
-	h.Set("Pagination-Limit", strconv.Itoa(limit))
-	h.Set("Pagination-Offset", strconv.Itoa(offset))
-	if l := s.linkHeader(r, query, limit, offset, total); l != "" {
-		h.Set("Link", l)
-	}
 }
 
 func (s *Server) createTag(w http.ResponseWriter, r *http.Request) error {

@@ -24,7 +24,7 @@ func tagNames(t *testing.T, c map[string]any) []string {
 	names := []string{}
 	for _, raw := range list {
 		tag := raw.(map[string]any)
-		if tag["type"] != "customer" || tag["id"] == "" || tag["createdTime"] == nil || tag["updatedTime"] == nil {
+		if id, _ := tag["id"].(string); tag["type"] != "customer" || len(id) != 36 || tag["createdTime"] == nil || tag["updatedTime"] == nil {
 			t.Errorf("tag %v is not a whole tag object", tag)
 		}
 		names = append(names, tag["name"].(string))

@@ -9,7 +9,6 @@ import (
 	"hash/fnv"
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/billing/customers-api/internal/customers"
 	"github.com/billing/customers-api/pkg/filter"
@@ -223,7 +222,7 @@ func typedFields(defs customers.FieldDefinitions) []filter.Field {
 	var out []filter.Field
 	for _, name := range slices.Sorted(maps.Keys(defs)) {
 		d := defs[name]
-		if !customers.CustomFieldName.MatchString(name) || strings.ContainsAny(name, `'\`) {
+		if !customers.CustomFieldName.MatchString(name) {
 			continue
 		}
 		lit := "'" + name + "'"
