@@ -51,12 +51,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer probe.Close()
 	svc := app.New(d.db, app.Options{Config: cfg, Logger: log, Probe: probe})
+	if cfg.PublicURL == "" && cfg.WebhookWorkers > 0 {
+		log.Warn("PUBLIC_URL is not set: the links in webhook bodies use the listen address, which receivers elsewhere may not reach")
+	}
 	if d.local {
 		if err := printDevKey(ctx, cfg, svc.Access, stdout); err != nil {
 			return err
 		}
 	}
-	go svc.Background(ctx, log)
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	background := make(chan struct{})
+	go func() { svc.Background(bgCtx, log); close(background) }()
+	// The database closes after the background work stops: a delivery
+	// attempt under way records its outcome first.
+	defer func() { stopBackground(); <-background }()
 	servers := []*listener{{name: "API", addr: cfg.Addr, srv: newHTTPServer(cfg.Addr, svc.Handler)}}
 	if cfg.MetricsAddr != "" && cfg.MetricsAddr != "off" {
 		mux := http.NewServeMux()

@@ -42,6 +42,16 @@ const (
 	GetCustomField           = "GetCustomField"
 	PutCustomField           = "PutCustomField"
 	DeleteCustomField        = "DeleteCustomField"
+
+	GetCustomerTimelineCollection = "GetCustomerTimelineCollection"
+	GetCustomerTimeline           = "GetCustomerTimeline"
+	PostCustomerTimeline          = "PostCustomerTimeline"
+	DeleteCustomerTimeline        = "DeleteCustomerTimeline"
+	GetWebhookCollection          = "GetWebhookCollection"
+	PostWebhook                   = "PostWebhook"
+	GetWebhook                    = "GetWebhook"
+	PutWebhook                    = "PutWebhook"
+	DeleteWebhook                 = "DeleteWebhook"
 	// AllOperations is the wildcard permission.
 	AllOperations = "*"
 )
@@ -52,6 +62,8 @@ var Operations = []string{
 	GetCustomerLeadSource, PutCustomerLeadSource, DeleteCustomerLeadSource,
 	GetTagCollection, PostTag, GetTag, PatchTag, DeleteTag, PostTagCustomer, DeleteTagCustomer,
 	GetCustomFieldCollection, GetCustomField, PutCustomField, DeleteCustomField,
+	GetCustomerTimelineCollection, GetCustomerTimeline, PostCustomerTimeline, DeleteCustomerTimeline,
+	GetWebhookCollection, PostWebhook, GetWebhook, PutWebhook, DeleteWebhook,
 }
 
 // Organization is a tenant.

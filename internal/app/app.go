@@ -7,6 +7,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/billing/customers-api/internal/customers"
 	"github.com/billing/customers-api/internal/httpapi"
 	"github.com/billing/customers-api/internal/postgres"
+	"github.com/billing/customers-api/internal/webhooks"
 	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -45,14 +47,22 @@ type App struct {
 	Store     *postgres.Store
 	Access    *access.Service
 	Customers *customers.Service
-	Handler   *httpapi.Server
-	Metrics   http.Handler
+	Webhooks  *webhooks.Service
+	// Worker delivers webhooks; Background runs it when the configuration
+	// asks for workers (tests run it themselves).
+	Worker  *webhooks.Worker
+	Handler *httpapi.Server
+	Metrics http.Handler
+	cfg     config.Config
 }
 
 // New wires a service over db.
 func New(db *sqlx.DB, opt Options) *App {
 	cfg := opt.Config
-	storeOpts := []postgres.Option{postgres.WithPoolWait(cfg.DBPoolWait)}
+	// The store wakes this process's worker after each commit that queued
+	// deliveries; the worker exists before anything can commit.
+	var worker *webhooks.Worker
+	storeOpts := []postgres.Option{postgres.WithPoolWait(cfg.DBPoolWait), postgres.WithDeliveryWake(func() { worker.Wake() })}
 	if opt.Probe != nil {
 		storeOpts = append(storeOpts, postgres.WithReadinessProbe(opt.Probe))
 	}
@@ -65,15 +75,41 @@ func New(db *sqlx.DB, opt Options) *App {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.DB, "customers"),
 	)
+	deliveries := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "customers_api_webhook_deliveries_total",
+		Help: "Webhook delivery attempts by result: delivered, retried (failed, to be tried again) or failed (for good).",
+	}, []string{"result"})
+	for _, r := range []string{"delivered", "retried", "failed"} {
+		deliveries.WithLabelValues(r)
+	}
+	worker = webhooks.NewWorker(store, webhooks.Config{
+		Workers: cfg.WebhookWorkers, Timeout: cfg.WebhookTimeout, Schedule: cfg.WebhookRetrySchedule,
+		Retention: cfg.WebhookRetention, UserAgent: "customers-api-webhooks/1",
+	}, func(e webhooks.Event) []byte { return httpapi.RenderEvent(eventBase(cfg), e) }, opt.Logger,
+		webhooks.Metrics{Attempted: func(result string) { deliveries.WithLabelValues(result).Inc() }})
+	reg.MustRegister(deliveries,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "customers_api_webhook_deliveries_pending",
+			Help: "Webhook deliveries not yet delivered or failed, all organizations (refreshed every few seconds).",
+		}, func() float64 { return float64(worker.Pending()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "customers_api_webhook_oldest_pending_seconds",
+			Help: "How long the oldest pending webhook delivery has waited (refreshed every few seconds).",
+		}, func() float64 { return worker.OldestPendingAge().Seconds() }),
+	)
 	a := &App{
 		Store:     store,
 		Access:    access.NewService(store, append([]access.Option{access.WithCache(cfg.AuthCacheTTL)}, opt.Access...)...),
 		Customers: customers.NewService(store, opt.Customers...),
+		Webhooks:  webhooks.NewService(store, worker.Wake),
+		Worker:    worker,
 		Metrics:   promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		cfg:       cfg,
 	}
 	hc := httpapi.Config{
 		Customers:   a.Customers,
 		Access:      a.Access,
+		Webhooks:    a.Webhooks,
 		Ready:       store.Ready,
 		Logger:      opt.Logger,
 		PublicURL:   cfg.PublicURL,
@@ -90,6 +126,23 @@ func New(db *sqlx.DB, opt Options) *App {
 	return a
 }
 
+// eventBase is the absolute URL of the links in webhook bodies: the public
+// URL, else the listen address (loopback when it listens on every
+// interface). Set PUBLIC_URL for links a receiver elsewhere can follow.
+func eventBase(cfg config.Config) string {
+	if cfg.PublicURL != "" {
+		return cfg.PublicURL
+	}
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return "http://127.0.0.1:8080"
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
 // janitorEvery is how often Background deletes expired idempotency
 // answers; janitorBatch how many it deletes per statement.
 const (
@@ -97,12 +150,21 @@ const (
 	janitorBatch = 1000
 )
 
-// Background does the service's own upkeep until ctx is done: expired
-// idempotency answers are deleted. Every node may run it; the deletes do
-// not conflict.
+// Background does the service's own work until ctx is done, and returns
+// when it has stopped: webhook
+// deliveries (when the configuration asks for workers) and the deletion
+// of expired idempotency answers. Every node may run it; nodes share the
+// deliveries and their deletes do not conflict.
 func (a *App) Background(ctx context.Context, log *slog.Logger) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if a.cfg.WebhookWorkers > 0 {
+		// Returned from only once the attempts under way are recorded, so
+		// that the caller may close the database after.
+		done := make(chan struct{})
+		go func() { a.Worker.Run(ctx); close(done) }()
+		defer func() { <-done }()
 	}
 	t := time.NewTicker(janitorEvery)
 	defer t.Stop()

@@ -61,6 +61,17 @@ type Config struct {
 	// (CORS_ALLOWED_ORIGINS, comma-separated, e.g.
 	// https://dashboard.example.com, or * for any); empty: no CORS headers.
 	CORSOrigins []string
+	// Webhook delivery (SPEC §13): WebhookWorkers deliveries attempted at
+	// once per node (WEBHOOK_WORKERS, default 4; 0 runs no worker on this
+	// node); WebhookTimeout per attempt (WEBHOOK_TIMEOUT, default 10s);
+	// WebhookRetrySchedule the wait before each retry
+	// (WEBHOOK_RETRY_SCHEDULE, comma-separated Go durations, default
+	// 5s,5m,30m,2h,5h,10h,10h); WebhookRetention how long delivered and
+	// failed deliveries are kept (WEBHOOK_RETENTION, default 720h).
+	WebhookWorkers       int
+	WebhookTimeout       time.Duration
+	WebhookRetrySchedule []time.Duration
+	WebhookRetention     time.Duration
 }
 
 // Load reads the configuration through getenv (os.Getenv in production).
@@ -155,7 +166,56 @@ func Load(getenv func(string) string) (Config, error) {
 		// Browsers send scheme and host in lower case.
 		c.CORSOrigins = append(c.CORSOrigins, strings.ToLower(o))
 	}
+	if err := loadWebhooks(&c, getenv); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// DefaultWebhookRetrySchedule is SPEC §13's: about 5 s, 5 min, 30 min,
+// 2 h, 5 h, 10 h, 10 h.
+var DefaultWebhookRetrySchedule = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute,
+	2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+
+func loadWebhooks(c *Config, getenv func(string) string) error {
+	c.WebhookWorkers, c.WebhookTimeout, c.WebhookRetention = 4, 10*time.Second, 720*time.Hour
+	c.WebhookRetrySchedule = DefaultWebhookRetrySchedule
+	if v := getenv("WEBHOOK_WORKERS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 1000 {
+			return fmt.Errorf("WEBHOOK_WORKERS %q: want a whole number from 0 to 1000", v)
+		}
+		c.WebhookWorkers = n
+	}
+	if v := getenv("WEBHOOK_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 100*time.Millisecond || d > 5*time.Minute {
+			return fmt.Errorf("WEBHOOK_TIMEOUT %q: want a duration from 100ms to 5m such as 10s", v)
+		}
+		c.WebhookTimeout = d
+	}
+	if v := strings.TrimSpace(getenv("WEBHOOK_RETRY_SCHEDULE")); v != "" {
+		var sched []time.Duration
+		for part := range strings.SplitSeq(v, ",") {
+			d, err := time.ParseDuration(strings.TrimSpace(part))
+			if err != nil || d <= 0 || d > 7*24*time.Hour {
+				return fmt.Errorf("WEBHOOK_RETRY_SCHEDULE %q: want comma-separated positive durations such as 5s,5m,30m", v)
+			}
+			sched = append(sched, d)
+		}
+		if len(sched) > 50 {
+			return fmt.Errorf("WEBHOOK_RETRY_SCHEDULE %q: at most 50 retries", v)
+		}
+		c.WebhookRetrySchedule = sched
+	}
+	if v := getenv("WEBHOOK_RETENTION"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute {
+			return fmt.Errorf("WEBHOOK_RETENTION %q: want a duration of at least 1m such as 720h", v)
+		}
+		c.WebhookRetention = d
+	}
+	return nil
 }
 
 func or(v, def string) string {

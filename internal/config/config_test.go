@@ -42,9 +42,29 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		"ADDR": "8080", "PUBLIC_URL": "api.example.com", "LOG_LEVEL": "loud",
 		"DB_MAX_CONNS": "0", "SHUTDOWN_TIMEOUT": "-1s", "AUTH_CACHE_TTL": "2h",
 		"DB_STATEMENT_TIMEOUT": "0s", "DB_POOL_WAIT": "soon", "METRICS_ADDR": "9090", "RATE_LIMIT": "-1", "RATE_LIMIT_BURST": "0",
+		"WEBHOOK_WORKERS": "-1", "WEBHOOK_TIMEOUT": "10ms", "WEBHOOK_RETRY_SCHEDULE": "1s,,2s", "WEBHOOK_RETENTION": "30s",
 	} {
 		if _, err := Load(env(map[string]string{name: v})); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s=%q: %v, want an error naming the variable", name, v, err)
 		}
+	}
+}
+
+func TestLoadWebhookSettings(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.WebhookWorkers != 4 || c.WebhookTimeout != 10*time.Second || c.WebhookRetention != 720*time.Hour ||
+		!slices.Equal(c.WebhookRetrySchedule, DefaultWebhookRetrySchedule) || len(DefaultWebhookRetrySchedule) != 7 {
+		t.Errorf("webhook defaults: %+v", c)
+	}
+	c, err = Load(env(map[string]string{"WEBHOOK_WORKERS": "0", "WEBHOOK_TIMEOUT": "3s", "WEBHOOK_RETRY_SCHEDULE": " 1s, 1s,2s ", "WEBHOOK_RETENTION": "24h"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.WebhookWorkers != 0 || c.WebhookTimeout != 3*time.Second || c.WebhookRetention != 24*time.Hour ||
+		!slices.Equal(c.WebhookRetrySchedule, []time.Duration{time.Second, time.Second, 2 * time.Second}) {
+		t.Errorf("webhook settings: %+v", c)
 	}
 }

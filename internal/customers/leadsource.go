@@ -81,6 +81,11 @@ func (s *Service) PutLeadSource(ctx context.Context, orgID, id string, data Lead
 			return err
 		}
 		now := s.clock()
+		var old *LeadSourceData
+		if cur != nil {
+			before := cur.LeadSourceData
+			old = &before
+		}
 		var changed bool
 		if _, created, changed, err = writeLeadSource(ctx, tx, c, cur, data, now); err != nil {
 			return err
@@ -88,6 +93,12 @@ func (s *Service) PutLeadSource(ctx context.Context, orgID, id string, data Lead
 		if changed {
 			touch(c, now)
 			if err := tx.UpdateCustomer(ctx, c); err != nil {
+				return err
+			}
+			rec := s.recorder(ctx, now)
+			rec.leadSourceChanged(id, old, &data)
+			rec.event(EventLeadSourceChanged, id, "")
+			if err := rec.write(ctx, tx); err != nil {
 				return err
 			}
 		}
@@ -109,20 +120,30 @@ func (s *Service) DeleteLeadSource(ctx context.Context, orgID, id string, pre Pr
 		if err != nil {
 			return err
 		}
-		deleted, err := tx.DeleteLeadSource(ctx, id)
+		cur, err := tx.GetLeadSource(ctx, id)
 		if err != nil {
 			return err
 		}
-		if !deleted {
+		if cur == nil {
 			return notFound("Customer %q has no lead source.", id)
+		}
+		if _, err := tx.DeleteLeadSource(ctx, id); err != nil {
+			return err
 		}
 		// Checked after the delete, which the rollback undoes on failure:
 		// a missing lead source is 404 whatever the conditions said.
 		if err := pre.check(true, c.Revision); err != nil {
 			return err
 		}
-		touch(c, s.clock())
-		return tx.UpdateCustomer(ctx, c)
+		now := s.clock()
+		touch(c, now)
+		if err := tx.UpdateCustomer(ctx, c); err != nil {
+			return err
+		}
+		rec := s.recorder(ctx, now)
+		rec.leadSourceChanged(id, &cur.LeadSourceData, nil)
+		rec.event(EventLeadSourceChanged, id, "")
+		return rec.write(ctx, tx)
 	})
 	if err != nil {
 		return fmt.Errorf("delete lead source: %w", err)

@@ -62,16 +62,23 @@ func (s *Service) Merge(ctx context.Context, orgID, id, targetID string, pre Pre
 		if err := tx.MoveTags(ctx, dup.ID, target.ID); err != nil {
 			return err
 		}
-		if err := tx.RecordMerge(ctx, dup.ID, target.ID, target.UpdatedTime); err != nil {
-			return err
-		}
-		if err := tx.DeleteCustomer(ctx, dup.ID); err != nil {
-			return err
-		}
 		if err := tx.UpdateCustomer(ctx, target); err != nil {
 			return err
 		}
-		return syncFieldValues(ctx, tx, defs, target.ID)
+		if err := syncFieldValues(ctx, tx, defs, target.ID); err != nil {
+			return err
+		}
+		// Recorded while both customers exist: the event carries the
+		// duplicate's last representation beside the target's new one.
+		rec := s.recorder(ctx, target.UpdatedTime)
+		rec.merged(dup.ID, tgt, target)
+		if err := rec.write(ctx, tx); err != nil {
+			return err
+		}
+		if err := tx.RecordMerge(ctx, dup.ID, target.ID, target.UpdatedTime); err != nil {
+			return err
+		}
+		return tx.DeleteCustomer(ctx, dup.ID)
 	})
 	if err != nil {
 		return fmt.Errorf("merge customer: %w", err)

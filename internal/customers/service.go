@@ -41,6 +41,13 @@ type Store interface {
 	// name and createdTime, q on the name) and the exact total; a
 	// malformed query is a KindBadQuery error.
 	ListTags(ctx context.Context, orgID string, q ListQuery) (int64, []Tag, error)
+	// ListTimeline returns the page of customer id's timeline that q asks
+	// for (filter and sort on type and occurredTime, default newest
+	// first) and the exact total, and whether the customer exists.
+	ListTimeline(ctx context.Context, orgID, id string, q ListQuery) (total int64, msgs []Message, exists bool, err error)
+	// GetTimelineMessage returns message msgID of customer id (nil when
+	// there is none) and whether the customer exists.
+	GetTimelineMessage(ctx context.Context, orgID, id, msgID string) (*Message, bool, error)
 }
 
 // Tx is the work that can be done inside one transaction of one
@@ -62,9 +69,21 @@ type Tx interface {
 	// DeleteCustomer deletes customer id and its lead source.
 	DeleteCustomer(ctx context.Context, id string) error
 	// RecordMerge remembers that source was merged into target at t, with
-	// source's last stored representation, and points earlier merges into
-	// source at target. Call it before deleting source.
+	// source's last stored representation, points earlier merges into
+	// source at target and moves source's timeline to target. Call it
+	// before deleting source.
 	RecordMerge(ctx context.Context, source, target string, t time.Time) error
+
+	// Record writes a change's timeline messages, each with the revision
+	// its customer has now, and its events, each with the customer's
+	// representation as it is now, for delivery to the organization's
+	// active webhooks that want it (an event no webhook wants is not
+	// kept). Call it after the change's writes, before any deletion.
+	Record(ctx context.Context, r Record) error
+	// TimelineMessage returns message msgID of customer id, or nil.
+	TimelineMessage(ctx context.Context, id, msgID string) (*Message, error)
+	// DeleteTimelineMessage deletes message msgID of customer id.
+	DeleteTimelineMessage(ctx context.Context, id, msgID string) error
 
 	// GetLeadSource returns the lead source of customer id, or nil. Lock the
 	// customer first: its row lock guards its lead source.
@@ -112,8 +131,8 @@ type Tx interface {
 	LockCustomers(ctx context.Context, ids []string) ([]string, error)
 	// SetTag adds (add) or removes tag t on the locked customers ids; each
 	// whose tags change gets revision + 1 and updatedTime now. It returns
-	// how many changed.
-	SetTag(ctx context.Context, t *Tag, ids []string, add bool, now time.Time) (int, error)
+	// the ids of those that changed.
+	SetTag(ctx context.Context, t *Tag, ids []string, add bool, now time.Time) ([]string, error)
 	// RenameTag gives tag t (locked) its new name and time, and the locked
 	// customers ids that have it the new name, each with revision + 1 and
 	// updatedTime t.UpdatedTime.
@@ -236,6 +255,7 @@ func (s *Service) Create(ctx context.Context, orgID string, in Input, opt ViewOp
 	c := newCustomer(s.newID(), in, s.clock())
 	var v *View
 	err := s.store.InTx(ctx, orgID, func(tx Tx) error {
+		rec := s.recorder(ctx, c.CreatedTime)
 		defs, err := s.validate(ctx, tx, in)
 		if err != nil {
 			return err
@@ -251,7 +271,11 @@ func (s *Service) Create(ctx context.Context, orgID string, in Input, opt ViewOp
 		if err := syncFieldValues(ctx, tx, defs, c.ID); err != nil {
 			return err
 		}
-		if _, err = s.inlineLeadSource(ctx, tx, c, in, c.CreatedTime); err != nil {
+		if _, _, err = s.inlineLeadSource(ctx, tx, c, in, c.CreatedTime); err != nil {
+			return err
+		}
+		rec.created(c.ID)
+		if err := rec.write(ctx, tx); err != nil {
 			return err
 		}
 		v, err = tx.View(ctx, c.ID, opt)
@@ -326,6 +350,7 @@ func (s *Service) Put(ctx context.Context, orgID, id string, in Input, pre Preco
 // upsert is the body of Put's transaction.
 func (s *Service) upsert(ctx context.Context, tx Tx, id string, in Input, pre Precondition, defs FieldDefinitions, created *bool) error {
 	now := s.clock() // one instant for everything this request changes
+	rec := s.recorder(ctx, now)
 	for attempt := 0; attempt < maxUpsertAttempts; attempt++ {
 		cur, err := tx.LockCustomer(ctx, id)
 		if err != nil {
@@ -336,7 +361,7 @@ func (s *Service) upsert(ctx context.Context, tx Tx, id string, in Input, pre Pr
 				return err
 			}
 			c := replace(cur, in, now)
-			lsChanged, err := s.inlineLeadSource(ctx, tx, c, in, now)
+			oldLS, lsChanged, err := s.inlineLeadSource(ctx, tx, c, in, now)
 			if err != nil {
 				return err
 			}
@@ -349,7 +374,20 @@ func (s *Service) upsert(ctx context.Context, tx Tx, id string, in Input, pre Pr
 			if err := tx.UpdateCustomer(ctx, c); err != nil {
 				return err
 			}
-			return syncFieldValues(ctx, tx, defs, id)
+			if err := syncFieldValues(ctx, tx, defs, id); err != nil {
+				return err
+			}
+			// One event for the request: the customer's, unless only
+			// its lead source changed.
+			event := EventCustomerUpdated
+			if !rec.updated(cur, c) {
+				event = EventLeadSourceChanged
+			}
+			if lsChanged {
+				rec.leadSourceChanged(id, oldLS, in.LeadSource)
+			}
+			rec.event(event, id, "")
+			return rec.write(ctx, tx)
 		}
 		next := newCustomer(id, in, now)
 		inserted, err := tx.InsertCustomer(ctx, next)
@@ -378,25 +416,32 @@ func (s *Service) upsert(ctx context.Context, tx Tx, id string, in Input, pre Pr
 		if err := syncFieldValues(ctx, tx, defs, id); err != nil {
 			return err
 		}
-		_, err = s.inlineLeadSource(ctx, tx, next, in, now)
-		return err
+		if _, _, err = s.inlineLeadSource(ctx, tx, next, in, now); err != nil {
+			return err
+		}
+		rec.created(id)
+		return rec.write(ctx, tx)
 	}
 	return fmt.Errorf("upsert of %q lost %d races in a row", id, maxUpsertAttempts)
 }
 
 // inlineLeadSource applies the write-only leadSource of a customer write to
-// customer c and reports whether it changed. A customer created with one
-// keeps revision 0.
-func (s *Service) inlineLeadSource(ctx context.Context, tx Tx, c *Customer, in Input, now time.Time) (bool, error) {
+// customer c and reports whether it changed, and its values before (nil
+// when it had none). A customer created with one keeps revision 0.
+func (s *Service) inlineLeadSource(ctx context.Context, tx Tx, c *Customer, in Input, now time.Time) (old *LeadSourceData, changed bool, err error) {
 	if in.LeadSource == nil {
-		return false, nil
+		return nil, false, nil
 	}
 	cur, err := tx.GetLeadSource(ctx, c.ID)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
-	_, _, changed, err := writeLeadSource(ctx, tx, c, cur, *in.LeadSource, now)
-	return changed, err
+	if cur != nil {
+		before := cur.LeadSourceData
+		old = &before
+	}
+	_, _, changed, err = writeLeadSource(ctx, tx, c, cur, *in.LeadSource, now)
+	return old, changed, err
 }
 
 // newCustomer builds a customer at revision 0 from valid input.

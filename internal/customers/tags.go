@@ -97,7 +97,13 @@ func (s *Service) DeleteTag(ctx context.Context, orgID, name string) error {
 		if _, err := tx.LockCustomers(ctx, ids); err != nil {
 			return err
 		}
-		if _, err := tx.SetTag(ctx, t, ids, false, now); err != nil {
+		changed, err := tx.SetTag(ctx, t, ids, false, now)
+		if err != nil {
+			return err
+		}
+		rec := s.recorder(ctx, now)
+		rec.tagged(changed, t.Name, false)
+		if err := rec.write(ctx, tx); err != nil {
 			return err
 		}
 		return tx.DeleteTag(ctx, t.ID)
@@ -147,8 +153,13 @@ func (s *Service) RenameTag(ctx context.Context, orgID, name, newName string) (*
 		if err := tx.RenameTag(ctx, &renamed, ids); err != nil {
 			return err
 		}
+		rec := s.recorder(ctx, now)
+		for _, id := range ids {
+			rec.message(id, MessageCustomerUpdated, fmt.Sprintf("Tag %q was renamed to %q.", name, newName), nil)
+			rec.event(EventCustomerUpdated, id, "")
+		}
 		out = &renamed
-		return nil
+		return rec.write(ctx, tx)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rename tag: %w", err)
@@ -210,8 +221,13 @@ func (s *Service) TagCustomers(ctx context.Context, orgID, name string, ids []st
 			}
 			return invalid(missing...)
 		}
-		_, err = tx.SetTag(ctx, t, found, add, now)
-		return err
+		changed, err := tx.SetTag(ctx, t, found, add, now)
+		if err != nil {
+			return err
+		}
+		rec := s.recorder(ctx, now)
+		rec.tagged(changed, t.Name, add)
+		return rec.write(ctx, tx)
 	})
 	if err != nil {
 		return fmt.Errorf("tag customers: %w", err)

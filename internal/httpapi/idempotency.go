@@ -93,7 +93,12 @@ type answerRecorder struct {
 	header http.Header
 	status int
 	body   bytes.Buffer
+	// stored, when set, is what replays get instead of body: an answer
+	// that shows a secret once stores it without (SPEC §16).
+	stored []byte
 }
+
+func (a *answerRecorder) storeInstead(body []byte) { a.stored = body }
 
 func (a *answerRecorder) Header() http.Header { return a.header }
 
@@ -116,6 +121,7 @@ func (a *answerRecorder) answer() *idempotency.Answer {
 	}
 	return &idempotency.Answer{
 		Status: status, ContentType: a.header.Get("Content-Type"), Location: a.header.Get("Location"),
-		ETag: a.header.Get("ETag"), Body: a.body.Bytes(),
+		// Never nil: an answer without a body (204, 202) stores an empty one.
+		ETag: a.header.Get("ETag"), Body: append([]byte{}, a.body.Bytes()...), StoredBody: a.stored,
 	}
 }

@@ -217,3 +217,25 @@ func TestHTTPIdempotencyKeyMustBePrintable(t *testing.T) {
 		t.Fatalf("%d customers, want 0", n)
 	}
 }
+
+// Answers without a body (204 of a merge, a tag or a delete; 202 of a
+// retry) are stored and replayed like any other.
+func TestHTTPIdempotencyKeyReplaysAnswersWithoutABody(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t)
+	a.put("keep", map[string]any{})
+	a.put("dup", map[string]any{})
+	merge := req{Method: http.MethodDelete, Path: "/customers/dup?targetCustomerId=keep"}
+	first := a.idem("merge-1", merge)
+	wantStatus(t, first, http.StatusNoContent)
+	again := a.idem("merge-1", merge)
+	wantStatus(t, again, http.StatusNoContent)
+	if again.Header.Get("Idempotent-Replayed") != "true" || len(again.Body) != 0 {
+		t.Errorf("replay: %v %q", again.Header, again.Body)
+	}
+	tag := req{Method: http.MethodPost, Path: tagPath("vip", "/customers/keep")}
+	wantStatus(t, a.idem("tag-1", tag), http.StatusNoContent)
+	if r := a.idem("tag-1", tag); r.Status != http.StatusNoContent || r.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("tag replay: %d %v", r.Status, r.Header)
+	}
+}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -67,6 +68,33 @@ func collectionQuery(query url.Values) (customers.ListQuery, error) {
 		return customers.ListQuery{}, invalidQuery("q", maxQLength, fmt.Sprintf("must be at most %d characters", maxQLength))
 	}
 	return customers.ListQuery{Filter: query.Get("filter"), Q: q, Sort: query["sort"], Limit: limit, Offset: offset}, nil
+}
+
+// servePage serves a collection of resources other than customers: it
+// reads the collection query, has list fetch the page and render each
+// item, and answers the page with its pagination headers.
+func servePage[T, Out any](s *Server, w http.ResponseWriter, r *http.Request,
+	list func(ctx context.Context, orgID string, lq customers.ListQuery) (int64, []T, error), render func(*T, string) Out) error {
+	query, err := queryParams(r)
+	if err != nil {
+		return err
+	}
+	lq, err := collectionQuery(query)
+	if err != nil {
+		return err
+	}
+	total, items, err := list(r.Context(), principal(r.Context()).OrganizationID, lq)
+	if err != nil {
+		return err
+	}
+	base := s.baseURL(r)
+	out := make([]Out, len(items))
+	for i := range items {
+		out[i] = render(&items[i], base)
+	}
+	s.paginationHeaders(w, r, query, lq.Limit, lq.Offset, total)
+	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // pageParams reads limit and offset, and checks that they and the other

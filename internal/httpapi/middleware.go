@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/billing/customers-api/internal/customers"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -190,6 +191,8 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		ctx := context.WithValue(r.Context(), ctxPrincipal, p)
+		// Who the timeline says changed what (SPEC §12, §14).
+		ctx = customers.WithActor(ctx, customers.Actor{RequestID: requestID(ctx), APIKeyID: p.KeyID})
 		annotate(ctx, slog.String("organization_id", p.OrganizationID), slog.String("key_id", p.KeyID))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

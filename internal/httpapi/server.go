@@ -16,6 +16,7 @@ import (
 	"github.com/billing/customers-api/internal/access"
 	"github.com/billing/customers-api/internal/customers"
 	"github.com/billing/customers-api/internal/idempotency"
+	"github.com/billing/customers-api/internal/webhooks"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +26,8 @@ import (
 type Config struct {
 	Customers *customers.Service
 	Access    *access.Service
+	// Webhooks serves the webhook routes.
+	Webhooks *webhooks.Service
 	// Ready reports whether the service can serve (the database answers),
 	// promptly, and why not; its error's text is shown to the caller.
 	Ready  func(context.Context) error
@@ -56,6 +59,7 @@ type Config struct {
 type Server struct {
 	customers *customers.Service
 	access    *access.Service
+	webhooks  *webhooks.Service
 	ready     func(context.Context) error
 	log       *slog.Logger
 	publicURL string
@@ -75,7 +79,7 @@ type Server struct {
 // NewServer builds the API's handler.
 func NewServer(cfg Config) *Server {
 	s := &Server{
-		customers: cfg.Customers, access: cfg.Access, ready: cfg.Ready, log: cfg.Logger,
+		customers: cfg.Customers, access: cfg.Access, webhooks: cfg.Webhooks, ready: cfg.Ready, log: cfg.Logger,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), cors: cfg.CORSOrigins,
 		metrics: newMetrics(cfg.Metrics), limiter: newRateLimiter(cfg.RateLimit), idempotency: cfg.Idempotency,
 		serveMetrics: cfg.MetricsHandler != nil, serveOpenAPI: cfg.OpenAPI != nil,
@@ -160,6 +164,18 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/custom-fields/customers/{name}", access.GetCustomField, s.getFieldDefinition},
 		{http.MethodPut, "/custom-fields/customers/{name}", access.PutCustomField, s.putFieldDefinition},
 		{http.MethodDelete, "/custom-fields/customers/{name}", access.DeleteCustomField, s.deleteFieldDefinition},
+		{http.MethodGet, "/customers/{id}/timeline", access.GetCustomerTimelineCollection, s.listTimeline},
+		{http.MethodPost, "/customers/{id}/timeline", access.PostCustomerTimeline, s.postTimelineMessage},
+		{http.MethodGet, "/customers/{id}/timeline/{messageId}", access.GetCustomerTimeline, s.getTimelineMessage},
+		{http.MethodDelete, "/customers/{id}/timeline/{messageId}", access.DeleteCustomerTimeline, s.deleteTimelineMessage},
+		{http.MethodGet, "/webhooks", access.GetWebhookCollection, s.listWebhooks},
+		{http.MethodPost, "/webhooks", access.PostWebhook, s.createWebhook},
+		{http.MethodGet, "/webhooks/{id}", access.GetWebhook, s.getWebhook},
+		{http.MethodPut, "/webhooks/{id}", access.PutWebhook, s.putWebhook},
+		{http.MethodDelete, "/webhooks/{id}", access.DeleteWebhook, s.deleteWebhook},
+		{http.MethodPost, "/webhooks/{id}/rotate-secret", access.PutWebhook, s.rotateWebhookSecret},
+		{http.MethodGet, "/webhooks/{id}/deliveries", access.GetWebhook, s.listDeliveries},
+		{http.MethodPost, "/webhooks/{id}/deliveries/{deliveryId}/retry", access.PutWebhook, s.retryDelivery},
 	}
 }
 

@@ -47,26 +47,7 @@ type tagCustomersIn struct {
 }
 
 func (s *Server) listTags(w http.ResponseWriter, r *http.Request) error {
-	query, err := queryParams(r)
-	if err != nil {
-		return err
-	}
-	lq, err := collectionQuery(query)
-	if err != nil {
-		return err
-	}
-	total, tags, err := s.customers.ListTags(r.Context(), principal(r.Context()).OrganizationID, lq)
-	if err != nil {
-		return err
-	}
-	base := s.baseURL(r)
-	out := make([]tagOut, len(tags))
-	for i := range tags {
-		out[i] = toTagOut(&tags[i], base)
-	}
-	s.paginationHeaders(w, r, query, lq.Limit, lq.Offset, total)
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return servePage(s, w, r, s.customers.ListTags, toTagOut)
 }
 
 func (s *Server) createTag(w http.ResponseWriter, r *http.Request) error {

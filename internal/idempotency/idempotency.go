@@ -56,6 +56,9 @@ type Answer struct {
 	Location    string
 	ETag        string
 	Body        []byte
+	// StoredBody, when not nil, is stored for replays instead of Body:
+	// the first answer's body without the secret it showed.
+	StoredBody []byte
 }
 
 // Storable reports whether an answer of this status is kept: not 401,

@@ -458,5 +458,8 @@ func (t *customerTx) RecordMerge(ctx context.Context, source, target string, at 
 	if _, err := t.q.exec(ctx, sqlRepointMerges, t.orgID, source, target); err != nil {
 		return fmt.Errorf("repoint merges: %w", err)
 	}
+	if _, err := t.q.exec(ctx, sqlMoveTimeline, t.orgID, source, target); err != nil {
+		return fmt.Errorf("move timeline: %w", err)
+	}
 	return nil
 }

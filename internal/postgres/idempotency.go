@@ -91,14 +91,19 @@ func (s *Store) tryIdempotent(ctx context.Context, r idempotency.Request, now, e
 	if !idempotency.Storable(ans.Status) {
 		return ans, false, nil // rolled back: nothing it did is kept
 	}
+	body := ans.Body
+	if ans.StoredBody != nil {
+		body = ans.StoredBody
+	}
 	if _, err := q.exec(ctx, sqlPutIdempotencyKey, r.OrganizationID, r.Key, r.Fingerprint(), ans.Status,
-		ans.ContentType, ans.Location, ans.ETag, ans.Body, now, expires); err != nil {
+		ans.ContentType, ans.Location, ans.ETag, body, now, expires); err != nil {
 		return nil, false, fmt.Errorf("store idempotent answer: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, false, fmt.Errorf("commit: %w", err)
 	}
 	committed = true
+	s.committed(q)
 	return ans, false, nil
 }
 

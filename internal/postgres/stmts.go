@@ -134,6 +134,9 @@ type txQuerier struct {
 	tx    *sql.Tx
 	db    *sql.DB
 	stmts *stmtCache
+	// enqueued is set when the transaction queued webhook deliveries: once
+	// it commits, the store wakes the delivery workers.
+	enqueued bool
 }
 
 // savepoint runs fn inside a savepoint of the transaction, so that fn's

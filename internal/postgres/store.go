@@ -25,6 +25,7 @@ type Store struct {
 	db    *dbQuerier
 	gate  *gate
 	probe *sql.DB // readiness checks: a connection of their own
+	wake  func()  // called after a commit that queued webhook deliveries
 }
 
 // Option configures a Store.
@@ -40,6 +41,11 @@ func WithPoolWait(d time.Duration) Option {
 // WithReadinessProbe makes Ready use probe, a pool of its own, so that a
 // readiness check answers even when every connection of db is busy.
 func WithReadinessProbe(probe *sqlx.DB) Option { return func(s *Store) { s.probe = probe.DB } }
+
+// WithDeliveryWake has wake called after every commit that queued webhook
+// deliveries, so that this process's workers attempt them at once instead
+// of at their next poll. wake must not block.
+func WithDeliveryWake(wake func()) Option { return func(s *Store) { s.wake = wake } }
 
 // New returns a Store over db. Its statements are prepared once per pooled
 // connection and reused, so PostgreSQL parses each only once per session
@@ -202,11 +208,20 @@ func (s *Store) tryTx(ctx context.Context, fn func(*txQuerier) error) (err error
 			_ = tx.Rollback()
 		}
 	}()
-	if err = fn(&txQuerier{tx: tx, stmts: s.db.stmts, db: s.db.db}); err != nil {
+	q := &txQuerier{tx: tx, stmts: s.db.stmts, db: s.db.db}
+	if err = fn(q); err != nil {
 		return err
 	}
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.committed(q)
 	return nil
+}
+
+// committed is called after q's transaction committed.
+func (s *Store) committed(q *txQuerier) {
+	if q.enqueued && s.wake != nil {
+		s.wake()
+	}
 }

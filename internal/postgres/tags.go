@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
+	"slices"
 	"time"
 
 	"github.com/billing/customers-api/internal/customers"
@@ -94,56 +94,14 @@ var tagSchema = mustSchema(filter.Schema{
 
 // ListTags returns a page of orgID's tags and the exact total, from one
 // statement.
-func (s *Store) ListTags(ctx context.Context, orgID string, lq customers.ListQuery) (total int64, tags []customers.Tag, err error) {
-	args := []any{orgID}
-	where := "t.organization_id = $1"
-	if lq.Q != "" {
-		args = append(args, filter.ContainsPattern(lq.Q))
-		where += " AND lower(t.name) LIKE lower($2::text)"
+func (s *Store) ListTags(ctx context.Context, orgID string, lq customers.ListQuery) (int64, []customers.Tag, error) {
+	c := collection{what: "tags", from: "tags t", columns: tagColumns, schema: tagSchema}
+	total, tags, err := listPage(ctx, s, c, "t.organization_id = $1", []any{orgID}, "lower(t.name) LIKE lower(", lq,
+		func(t *customers.Tag) []any { return []any{&t.ID, &t.Name, &t.CreatedTime, &t.UpdatedTime} })
+	for i := range tags {
+		tags[i].CreatedTime, tags[i].UpdatedTime = tags[i].CreatedTime.UTC(), tags[i].UpdatedTime.UTC()
 	}
-	c, err := tagSchema.Compile(filter.Request{Filter: lq.Filter, Sort: lq.Sort}, len(args)+1)
-	if err != nil {
-		var fe *filter.Error
-		if errors.As(err, &fe) {
-			return 0, nil, customers.BadQuery(fe.Param, fe.Offset, fe.Message)
-		}
-		return 0, nil, err
-	}
-	if c.Where != "" {
-		where += " AND " + c.Where
-	}
-	args = append(args, c.WhereArgs...)
-	args = append(args, c.OrderArgs...)
-	n := len(args)
-	// The total rides on every row (a window over the whole match, before
-	// LIMIT); a page past the end returns no row, so it is counted alone.
-	query := `SELECT count(*) OVER (), ` + tagColumns + ` FROM tags t WHERE ` + where +
-		` ORDER BY ` + c.OrderBy + ` LIMIT $` + strconv.Itoa(n+1) + ` OFFSET $` + strconv.Itoa(n+2)
-	err = s.do(ctx, func(ctx context.Context, q querier) error {
-		tags, total = nil, 0
-		rows, err := q.queryUnprepared(ctx, query, append(args, lq.Limit, lq.Offset)...)
-		if err != nil {
-			return fmt.Errorf("list tags: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var t customers.Tag
-			if err := rows.Scan(&total, &t.ID, &t.Name, &t.CreatedTime, &t.UpdatedTime); err != nil {
-				return fmt.Errorf("scan tag: %w", err)
-			}
-			t.CreatedTime, t.UpdatedTime = t.CreatedTime.UTC(), t.UpdatedTime.UTC()
-			tags = append(tags, t)
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("list tags: %w", err)
-		}
-		if len(tags) == 0 && (lq.Offset > 0 || lq.Limit == 0) {
-			countArgs := args[:len(args)-len(c.OrderArgs)]
-			return q.queryRow(ctx, `SELECT count(*) FROM tags t WHERE `+where, countArgs...).Scan(&total)
-		}
-		return nil
-	})
-	return total, tags, customersErr(err)
+	return total, tags, err
 }
 
 func (t *customerTx) LockTag(ctx context.Context, name string, exclusive bool) (*customers.Tag, error) {
@@ -198,9 +156,9 @@ func (t *customerTx) ids(ctx context.Context, what, query string, args ...any) (
 	return out, rowsErr(rows, what)
 }
 
-func (t *customerTx) SetTag(ctx context.Context, tag *customers.Tag, ids []string, add bool, now time.Time) (int, error) {
+func (t *customerTx) SetTag(ctx context.Context, tag *customers.Tag, ids []string, add bool, now time.Time) ([]string, error) {
 	if len(ids) == 0 {
-		return 0, nil
+		return nil, nil
 	}
 	query := sqlRemoveTag
 	if add {
@@ -208,12 +166,13 @@ func (t *customerTx) SetTag(ctx context.Context, tag *customers.Tag, ids []strin
 	}
 	changed, err := t.ids(ctx, "change tag links", query, t.orgID, pq.StringArray(ids), tag.ID)
 	if err != nil || len(changed) == 0 {
-		return 0, err
+		return nil, err
 	}
+	slices.Sort(changed)
 	if _, err := t.q.exec(ctx, sqlRefreshTagged, t.orgID, pq.StringArray(changed), now); err != nil {
-		return 0, fmt.Errorf("refresh tagged customers: %w", err)
+		return nil, fmt.Errorf("refresh tagged customers: %w", err)
 	}
-	return len(changed), nil
+	return changed, nil
 }
 
 func (t *customerTx) RenameTag(ctx context.Context, tag *customers.Tag, ids []string) error {

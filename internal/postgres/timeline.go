@@ -1,0 +1,195 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/billing/customers-api/internal/customers"
+	"github.com/billing/customers-api/pkg/filter"
+	"github.com/lib/pq"
+)
+
+// A change's record (customers.Record) is one statement: its timeline
+// messages, each with the revision its customer has now; its events,
+// each with the customer's representation now, kept only when an active
+// webhook of the organization wants that type; and a pending delivery for
+// each such webhook, due at once. Data-modifying WITH queries all run to
+// completion, read or not.
+const recordMessages = `
+	INSERT INTO customer_timeline_messages (organization_id, id, customer_id, type, message, revision,
+		request_id, api_key_id, changes, triggered_by, occurred_time, custom_event_type, custom_data, system)
+	SELECT $1, x.id, x.customer_id, x.type, x.message, r.revision, NULLIF(x.request_id, ''), NULLIF(x.api_key_id, ''),
+		x.changes::json, x.triggered_by, x.occurred_time, NULLIF(x.custom_event_type, ''), NULLIF(x.custom_data, '')::json, x.system
+	FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+		$10::timestamptz[], $11::text[], $12::text[], $13::bool[])
+		AS x(id, customer_id, type, message, request_id, api_key_id, changes, triggered_by, occurred_time, custom_event_type, custom_data, system)
+	JOIN customer_representations r ON r.organization_id = $1 AND r.customer_id = x.customer_id`
+
+const sqlRecordMessages = recordMessages
+
+// wantsEvent is true for an active webhook w that subscribes to event
+// type t (an empty filter subscribes to all).
+const wantsEvent = `w.organization_id = $1 AND w.status = 'active' AND (w.events_filter = '{}' OR %s = ANY (w.events_filter))`
+
+var sqlRecord = `
+WITH m AS (` + recordMessages + `
+), e AS (
+	INSERT INTO customer_events (organization_id, id, type, customer_id, revision, occurred_time, customer,
+		has_lead_source, website_id, payment_instrument_id, duplicate)
+	SELECT $1, gen_random_uuid(), x.type, r.customer_id, r.revision, x.occurred_time, r.body,
+		EXISTS (SELECT 1 FROM lead_sources l WHERE l.organization_id = $1 AND l.customer_id = r.customer_id),
+		r.website_id, r.payment_instrument_id, d.body
+	FROM unnest($14::text[], $15::text[], $16::text[], $17::timestamptz[]) AS x(type, customer_id, duplicate_id, occurred_time)
+	JOIN customer_representations r ON r.organization_id = $1 AND r.customer_id = x.customer_id
+	LEFT JOIN customer_representations d ON d.organization_id = $1 AND d.customer_id = x.duplicate_id
+	WHERE EXISTS (SELECT 1 FROM webhooks w WHERE ` + fmt.Sprintf(wantsEvent, "x.type") + `)
+	RETURNING id, type, customer_id
+)
+INSERT INTO webhook_deliveries (organization_id, id, webhook_id, event_id, event_type, customer_id, status, next_attempt_time, created_time)
+SELECT $1, gen_random_uuid(), w.id, e.id, e.type, e.customer_id, 'pending', clock_timestamp(), clock_timestamp()
+FROM e JOIN webhooks w ON ` + fmt.Sprintf(wantsEvent, "e.type")
+
+func (t *customerTx) Record(ctx context.Context, r customers.Record) error {
+	n := len(r.Messages)
+	ids, custs, types, texts := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	reqs, keys, changes, by := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	times, cets, data, system := make([]time.Time, n), make([]string, n), make([]string, n), make([]bool, n)
+	for i, m := range r.Messages {
+		ids[i], custs[i], types[i], texts[i] = m.ID, m.CustomerID, m.Type, m.Text
+		reqs[i], keys[i], changes[i], by[i] = m.RequestID, m.APIKeyID, string(m.Changes), m.TriggeredBy
+		times[i], data[i], system[i] = m.OccurredTime, string(m.CustomData), m.System
+		if m.CustomEventType != nil {
+			cets[i] = *m.CustomEventType
+		}
+	}
+	args := []any{t.orgID, pq.StringArray(ids), pq.StringArray(custs), pq.StringArray(types), pq.StringArray(texts),
+		pq.StringArray(reqs), pq.StringArray(keys), pq.StringArray(changes), pq.StringArray(by),
+		pq.Array(times), pq.StringArray(cets), pq.StringArray(data), pq.BoolArray(system)}
+	if len(r.Events) == 0 {
+		if _, err := t.q.exec(ctx, sqlRecordMessages, args...); err != nil {
+			return fmt.Errorf("record timeline: %w", err)
+		}
+		return nil
+	}
+	k := len(r.Events)
+	etypes, ecusts, dups, etimes := make([]string, k), make([]string, k), make([]string, k), make([]time.Time, k)
+	for i, e := range r.Events {
+		etypes[i], ecusts[i], dups[i], etimes[i] = e.Type, e.CustomerID, e.DuplicateID, e.OccurredTime
+	}
+	args = append(args, pq.StringArray(etypes), pq.StringArray(ecusts), pq.StringArray(dups), pq.Array(etimes))
+	deliveries, err := t.q.exec(ctx, sqlRecord, args...)
+	if err != nil {
+		return fmt.Errorf("record change: %w", err)
+	}
+	if deliveries > 0 {
+		t.q.enqueued = true
+	}
+	return nil
+}
+
+const messageColumns = `m.id, m.customer_id, m.type, m.message, m.revision, COALESCE(m.request_id, ''), COALESCE(m.api_key_id, ''),
+	m.changes, m.triggered_by, m.occurred_time, m.custom_event_type, m.custom_data, m.system`
+
+func messageFields(m *customers.Message) []any {
+	return []any{&m.ID, &m.CustomerID, &m.Type, &m.Text, &m.Revision, &m.RequestID, &m.APIKeyID,
+		(*rawJSON)(&m.Changes), &m.TriggeredBy, &m.OccurredTime, &m.CustomEventType, (*rawJSON)(&m.CustomData), &m.System}
+}
+
+// rawJSON scans a json column (or NULL, as nil) into a json.RawMessage of
+// its own.
+type rawJSON json.RawMessage
+
+func (r *rawJSON) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*r = nil
+	case []byte:
+		*r = append(rawJSON(nil), v...)
+	case string:
+		*r = rawJSON(v)
+	default:
+		return fmt.Errorf("scan json: unexpected %T", src)
+	}
+	return nil
+}
+
+const (
+	sqlMoveTimeline = `UPDATE customer_timeline_messages SET customer_id = $3 WHERE organization_id = $1 AND customer_id = $2`
+	sqlGetMessage   = `SELECT ` + messageColumns + ` FROM customer_timeline_messages m
+WHERE m.organization_id = $1 AND m.customer_id = $2 AND m.id = $3`
+	sqlDeleteMessage  = `DELETE FROM customer_timeline_messages WHERE organization_id = $1 AND customer_id = $2 AND id = $3`
+	sqlCustomerExists = `SELECT EXISTS (SELECT 1 FROM customers WHERE organization_id = $1 AND id = $2)`
+)
+
+func getMessage(ctx context.Context, q querier, orgID, id, msgID string) (*customers.Message, error) {
+	var m customers.Message
+	err := q.queryRow(ctx, sqlGetMessage, orgID, id, msgID).Scan(messageFields(&m)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("select timeline message: %w", err)
+	}
+	m.OccurredTime = m.OccurredTime.UTC()
+	return &m, nil
+}
+
+func (t *customerTx) TimelineMessage(ctx context.Context, id, msgID string) (*customers.Message, error) {
+	return getMessage(ctx, t.q, t.orgID, id, msgID)
+}
+
+func (t *customerTx) DeleteTimelineMessage(ctx context.Context, id, msgID string) error {
+	if _, err := t.q.exec(ctx, sqlDeleteMessage, t.orgID, id, msgID); err != nil {
+		return fmt.Errorf("delete timeline message: %w", err)
+	}
+	return nil
+}
+
+// GetTimelineMessage returns message msgID of customer id, and whether
+// the customer exists.
+func (s *Store) GetTimelineMessage(ctx context.Context, orgID, id, msgID string) (m *customers.Message, exists bool, err error) {
+	err = s.doQuick(ctx, func(ctx context.Context, q querier) error {
+		if m, err = getMessage(ctx, q, orgID, id, msgID); err != nil || m != nil {
+			exists = m != nil
+			return err
+		}
+		return q.queryRow(ctx, sqlCustomerExists, orgID, id).Scan(&exists)
+	})
+	return m, exists, customersErr(err)
+}
+
+// timelineSchema is what a timeline's collection query may filter and
+// sort on; the id breaks ties.
+var timelineSchema = mustSchema(filter.Schema{
+	Fields: []filter.Field{
+		{Name: "type", Expr: "m.type", Type: filter.String, CaseSensitive: true, Sortable: true, NotNull: true},
+		{Name: "occurredTime", Expr: "m.occurred_time", Type: filter.DateTime, Sortable: true, NotNull: true},
+	},
+	TieBreak:    "m.id",
+	DefaultSort: []string{"-occurredTime"},
+})
+
+var timelineCollection = collection{what: "timeline", from: "customer_timeline_messages m", columns: messageColumns, schema: timelineSchema}
+
+// ListTimeline returns a page of customer id's timeline, the exact total,
+// and whether the customer exists.
+func (s *Store) ListTimeline(ctx context.Context, orgID, id string, lq customers.ListQuery) (total int64, msgs []customers.Message, exists bool, err error) {
+	total, msgs, err = listPage(ctx, s, timelineCollection, "m.organization_id = $1 AND m.customer_id = $2", []any{orgID, id}, "lower(m.message) LIKE lower(", lq, messageFields)
+	if err != nil {
+		return 0, nil, false, err
+	}
+	for i := range msgs {
+		msgs[i].OccurredTime = msgs[i].OccurredTime.UTC()
+	}
+	if total > 0 {
+		return total, msgs, true, nil // messages live only on existing customers
+	}
+	err = s.doQuick(ctx, func(ctx context.Context, q querier) error {
+		return q.queryRow(ctx, sqlCustomerExists, orgID, id).Scan(&exists)
+	})
+	return total, msgs, exists, customersErr(err)
+}

@@ -1,0 +1,367 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/billing/customers-api/internal/customers"
+	"github.com/billing/customers-api/internal/webhooks"
+	"github.com/billing/customers-api/pkg/filter"
+	"github.com/lib/pq"
+)
+
+var _ webhooks.Store = (*Store)(nil)
+
+const webhookColumns = `w.id, w.url, w.description, w.events_filter, w.status, w.headers, w.secret, w.created_time, w.updated_time`
+
+// webhookRow is a webhook as scanned; headers are JSON.
+type webhookRow struct {
+	w       webhooks.Webhook
+	filter  pq.StringArray
+	headers []byte
+}
+
+func (r *webhookRow) fields() []any {
+	return []any{&r.w.ID, &r.w.URL, &r.w.Description, &r.filter, &r.w.Status, &r.headers, &r.w.Secret, &r.w.CreatedTime, &r.w.UpdatedTime}
+}
+
+func (r *webhookRow) webhook() (*webhooks.Webhook, error) {
+	w := r.w
+	w.EventsFilter = append([]string{}, r.filter...)
+	w.Headers = map[string]string{}
+	if err := json.Unmarshal(r.headers, &w.Headers); err != nil {
+		return nil, fmt.Errorf("webhook %s headers: %w", w.ID, err)
+	}
+	w.CreatedTime, w.UpdatedTime = w.CreatedTime.UTC(), w.UpdatedTime.UTC()
+	return &w, nil
+}
+
+const (
+	sqlGetWebhook = `SELECT ` + webhookColumns + ` FROM webhooks w WHERE w.organization_id = $1 AND w.id = $2`
+	// Changes to an organization's webhooks queue behind one another, so
+	// that the active count a change checks stays true until it commits.
+	sqlLockWebhooks  = `SELECT pg_advisory_xact_lock(hashtextextended('webhooks/' || $1::text, 0))`
+	sqlCountActive   = `SELECT count(*) FROM webhooks WHERE organization_id = $1 AND status = 'active'`
+	sqlInsertWebhook = `INSERT INTO webhooks (organization_id, id, url, description, events_filter, status, headers, secret, created_time, updated_time)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+	sqlUpdateWebhook = `UPDATE webhooks SET url = $3, description = $4, events_filter = $5, status = $6, headers = $7, secret = $8, created_time = $9, updated_time = $10
+WHERE organization_id = $1 AND id = $2`
+	// The webhook's deliveries go with it, and every event no other
+	// webhook's delivery needs.
+	sqlDeleteWebhook = `
+WITH gone AS (
+	DELETE FROM webhook_deliveries WHERE organization_id = $1 AND webhook_id = $2 RETURNING id, event_id
+), ` + dropOrphanEvents + `
+DELETE FROM webhooks WHERE organization_id = $1 AND id = $2`
+)
+
+// dropOrphanEvents follows a WITH query "gone" that deleted deliveries
+// (id, event_id) of organization $1: it deletes each of their events that
+// no other delivery needs (the statement's snapshot still sees the
+// deleted deliveries, hence the NOT IN).
+const dropOrphanEvents = `events AS (
+	DELETE FROM customer_events e USING (SELECT DISTINCT event_id FROM gone) g
+	WHERE e.organization_id = $1 AND e.id = g.event_id AND NOT EXISTS (
+		SELECT 1 FROM webhook_deliveries d WHERE d.organization_id = $1 AND d.event_id = e.id AND d.id NOT IN (SELECT id FROM gone))
+)`
+
+func getWebhook(ctx context.Context, q querier, orgID, id string) (*webhooks.Webhook, error) {
+	var r webhookRow
+	err := q.queryRow(ctx, sqlGetWebhook, orgID, id).Scan(r.fields()...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("select webhook: %w", err)
+	}
+	return r.webhook()
+}
+
+// GetWebhook implements webhooks.Store.
+func (s *Store) GetWebhook(ctx context.Context, orgID, id string) (w *webhooks.Webhook, err error) {
+	err = s.doQuick(ctx, func(ctx context.Context, q querier) error {
+		w, err = getWebhook(ctx, q, orgID, id)
+		return err
+	})
+	return w, customersErr(err)
+}
+
+var webhookCollection = collection{what: "webhooks", from: "webhooks w", columns: webhookColumns, schema: mustSchema(filter.Schema{
+	Fields: []filter.Field{
+		{Name: "id", Expr: "w.id::text", Type: filter.String, CaseSensitive: true, Sortable: true, NotNull: true},
+		{Name: "url", Expr: "w.url", Type: filter.String, CaseSensitive: true, Sortable: true, NotNull: true},
+		{Name: "status", Expr: "w.status", Type: filter.String, CaseSensitive: true, Sortable: true, NotNull: true},
+		{Name: "createdTime", Expr: "w.created_time", Type: filter.DateTime, Sortable: true, NotNull: true},
+		{Name: "updatedTime", Expr: "w.updated_time", Type: filter.DateTime, Sortable: true, NotNull: true},
+	},
+	TieBreak:    "w.id",
+	DefaultSort: []string{"-createdTime"},
+})}
+
+// ListWebhooks implements webhooks.Store.
+func (s *Store) ListWebhooks(ctx context.Context, orgID string, lq customers.ListQuery) (int64, []webhooks.Webhook, error) {
+	total, rows, err := listPage(ctx, s, webhookCollection, "w.organization_id = $1", []any{orgID}, "lower(w.url) LIKE lower(", lq,
+		func(r *webhookRow) []any { return r.fields() })
+	if err != nil {
+		return 0, nil, err
+	}
+	out := make([]webhooks.Webhook, len(rows))
+	for i := range rows {
+		w, err := rows[i].webhook()
+		if err != nil {
+			return 0, nil, err
+		}
+		out[i] = *w
+	}
+	return total, out, nil
+}
+
+// InWebhookTx implements webhooks.Store.
+func (s *Store) InWebhookTx(ctx context.Context, orgID string, fn func(webhooks.Tx) error) error {
+	return customersErr(s.inTx(ctx, func(tx *txQuerier) error { return fn(&webhookTx{q: tx, orgID: orgID}) }))
+}
+
+type webhookTx struct {
+	q     *txQuerier
+	orgID string
+}
+
+func (t *webhookTx) CountActive(ctx context.Context) (int, error) {
+	if _, err := t.q.exec(ctx, sqlLockWebhooks, t.orgID); err != nil {
+		return 0, fmt.Errorf("lock webhooks: %w", err)
+	}
+	var n int
+	if err := t.q.queryRow(ctx, sqlCountActive, t.orgID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count active webhooks: %w", err)
+	}
+	return n, nil
+}
+
+func (t *webhookTx) Get(ctx context.Context, id string) (*webhooks.Webhook, error) {
+	return getWebhook(ctx, t.q, t.orgID, id)
+}
+
+func (t *webhookTx) args(w *webhooks.Webhook) ([]any, error) {
+	headers, err := json.Marshal(w.Headers)
+	if err != nil {
+		return nil, err
+	}
+	return []any{t.orgID, w.ID, w.URL, w.Description, pq.StringArray(w.EventsFilter), w.Status, headers, w.Secret, w.CreatedTime, w.UpdatedTime}, nil
+}
+
+func (t *webhookTx) Insert(ctx context.Context, w *webhooks.Webhook) error {
+	args, err := t.args(w)
+	if err != nil {
+		return err
+	}
+	if _, err := t.q.exec(ctx, sqlInsertWebhook, args...); err != nil {
+		return fmt.Errorf("insert webhook: %w", err)
+	}
+	return nil
+}
+
+func (t *webhookTx) Update(ctx context.Context, w *webhooks.Webhook) error {
+	args, err := t.args(w)
+	if err != nil {
+		return err
+	}
+	if _, err := t.q.exec(ctx, sqlUpdateWebhook, args...); err != nil {
+		return fmt.Errorf("update webhook: %w", err)
+	}
+	return nil
+}
+
+func (t *webhookTx) Delete(ctx context.Context, id string) (bool, error) {
+	n, err := t.q.exec(ctx, sqlDeleteWebhook, t.orgID, id)
+	if err != nil {
+		return false, fmt.Errorf("delete webhook: %w", err)
+	}
+	return n == 1, nil
+}
+
+const deliveryColumns = `d.id, d.webhook_id, d.event_type, d.customer_id, d.status, d.attempts, d.last_attempt_time,
+	d.next_attempt_time, d.last_response_status, d.last_error, d.created_time`
+
+func deliveryFields(d *webhooks.Delivery) []any {
+	return []any{&d.ID, &d.WebhookID, &d.EventType, &d.CustomerID, &d.Status, &d.Attempts, &d.LastAttemptTime,
+		&d.NextAttemptTime, &d.LastResponseStatus, &d.LastError, &d.CreatedTime}
+}
+
+var deliveryCollection = collection{what: "deliveries", from: "webhook_deliveries d", columns: deliveryColumns, schema: mustSchema(filter.Schema{
+	Fields: []filter.Field{
+		{Name: "id", Expr: "d.id::text", Type: filter.String, CaseSensitive: true, Sortable: true, NotNull: true},
+		{Name: "status", Expr: "d.status", Type: filter.String, CaseSensitive: true, Sortable: true, NotNull: true},
+		{Name: "eventType", Expr: "d.event_type", Type: filter.String, CaseSensitive: true, Sortable: true, NotNull: true},
+		{Name: "customerId", Expr: "d.customer_id", Type: filter.String, CaseSensitive: true, Sortable: true, NotNull: true},
+		{Name: "createdTime", Expr: "d.created_time", Type: filter.DateTime, Sortable: true, NotNull: true},
+	},
+	TieBreak:    "d.id",
+	DefaultSort: []string{"-createdTime"},
+})}
+
+// ListDeliveries implements webhooks.Store.
+func (s *Store) ListDeliveries(ctx context.Context, orgID, webhookID string, lq customers.ListQuery) (int64, []webhooks.Delivery, error) {
+	total, list, err := listPage(ctx, s, deliveryCollection, "d.organization_id = $1 AND d.webhook_id = $2", []any{orgID, webhookID}, "lower(d.customer_id) LIKE lower(", lq, deliveryFields)
+	for i := range list {
+		d := &list[i]
+		d.CreatedTime = d.CreatedTime.UTC()
+		for _, t := range []**time.Time{&d.LastAttemptTime, &d.NextAttemptTime} {
+			if *t != nil {
+				u := (*t).UTC().Truncate(time.Second)
+				*t = &u
+			}
+		}
+		if d.Status != webhooks.DeliveryPending {
+			d.NextAttemptTime = nil
+		}
+	}
+	return total, list, err
+}
+
+const sqlRetryDelivery = `UPDATE webhook_deliveries SET status = 'pending', next_attempt_time = clock_timestamp()
+WHERE organization_id = $1 AND webhook_id = $2 AND id = $3`
+
+// RetryDelivery implements webhooks.Store.
+func (s *Store) RetryDelivery(ctx context.Context, orgID, webhookID, id string) (found bool, err error) {
+	err = s.do(ctx, func(ctx context.Context, q querier) error {
+		n, err := q.exec(ctx, sqlRetryDelivery, orgID, webhookID, id)
+		found = n == 1
+		return err
+	})
+	return found, customersErr(err)
+}
+
+// activeFor is true when delivery d's webhook is active: an inactive
+// webhook's pending deliveries wait (SPEC §16).
+const activeFor = `EXISTS (SELECT 1 FROM webhooks w WHERE w.organization_id = d.organization_id AND w.id = d.webhook_id AND w.status = 'active')`
+
+const sqlDueOrganizations = `SELECT DISTINCT d.organization_id FROM webhook_deliveries d
+WHERE d.status = 'pending' AND d.next_attempt_time <= clock_timestamp() AND ` + activeFor + ` LIMIT $1`
+
+// DueOrganizations implements webhooks.Store. It locks nothing.
+func (s *Store) DueOrganizations(ctx context.Context, limit int) ([]string, error) {
+	return s.strings(ctx, "due organizations", sqlDueOrganizations, limit)
+}
+
+// strings runs a query of one text column and returns its values.
+func (s *Store) strings(ctx context.Context, what, query string, args ...any) ([]string, error) {
+	var out []string
+	err := s.do(ctx, func(ctx context.Context, q querier) error {
+		out = nil
+		rows, err := q.query(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v string
+			if err := rows.Scan(&v); err != nil {
+				return fmt.Errorf("%s: %w", what, err)
+			}
+			out = append(out, v)
+		}
+		return rowsErr(rows, what)
+	})
+	return out, err
+}
+
+// The claim takes due deliveries of one organization (SKIP LOCKED: rows
+// another claim holds are passed over, never waited for) and leases them:
+// due again only after the lease, one attempt more. It returns what an
+// attempt needs, the webhook's current secret and headers included.
+const sqlClaim = `
+WITH due AS (
+	SELECT d.id FROM webhook_deliveries d
+	WHERE d.organization_id = $1 AND d.status = 'pending' AND d.next_attempt_time <= clock_timestamp() AND ` + activeFor + `
+	ORDER BY d.next_attempt_time
+	LIMIT $2
+	FOR UPDATE OF d SKIP LOCKED
+)
+UPDATE webhook_deliveries d SET attempts = d.attempts + 1, last_attempt_time = clock_timestamp(),
+	next_attempt_time = clock_timestamp() + $3 * interval '1 millisecond'
+FROM due, webhooks w, customer_events e
+WHERE d.organization_id = $1 AND d.id = due.id
+	AND w.organization_id = $1 AND w.id = d.webhook_id
+	AND e.organization_id = $1 AND e.id = d.event_id
+RETURNING d.id, d.attempts, w.id, w.url, w.headers, w.secret,
+	e.id, e.type, e.customer_id, e.revision, e.occurred_time, e.customer, e.has_lead_source, e.website_id, e.payment_instrument_id, e.duplicate`
+
+// Claim implements webhooks.Store.
+func (s *Store) Claim(ctx context.Context, orgID string, limit int, lease time.Duration) ([]webhooks.Claimed, error) {
+	var out []webhooks.Claimed
+	err := s.do(ctx, func(ctx context.Context, q querier) error {
+		out = nil
+		rows, err := q.query(ctx, sqlClaim, orgID, limit, lease.Milliseconds())
+		if err != nil {
+			return fmt.Errorf("claim deliveries: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c := webhooks.Claimed{OrganizationID: orgID}
+			var headers []byte
+			e := &c.Event
+			if err := rows.Scan(&c.DeliveryID, &c.Attempt, &c.WebhookID, &c.URL, &headers, &c.Secret,
+				&e.ID, &e.Type, &e.CustomerID, &e.Revision, &e.OccurredTime, (*rawJSON)(&e.Customer), &e.HasLeadSource,
+				&e.WebsiteID, &e.PaymentInstrumentID, (*rawJSON)(&e.Duplicate)); err != nil {
+				return fmt.Errorf("scan claimed delivery: %w", err)
+			}
+			if err := json.Unmarshal(headers, &c.Headers); err != nil {
+				return fmt.Errorf("webhook %s headers: %w", c.WebhookID, err)
+			}
+			e.OccurredTime = e.OccurredTime.UTC()
+			out = append(out, c)
+		}
+		return rowsErr(rows, "claim deliveries")
+	})
+	return out, err
+}
+
+const sqlFinish = `UPDATE webhook_deliveries SET status = $4,
+	next_attempt_time = CASE WHEN $4 = 'pending' THEN clock_timestamp() + $5 * interval '1 millisecond' END,
+	last_response_status = $6, last_error = $7
+WHERE organization_id = $1 AND id = $2 AND attempts = $3 AND status = 'pending'`
+
+// Finish implements webhooks.Store.
+func (s *Store) Finish(ctx context.Context, orgID, id string, attempt int, o webhooks.Outcome) error {
+	return s.do(ctx, func(ctx context.Context, q querier) error {
+		_, err := q.exec(ctx, sqlFinish, orgID, id, attempt, o.Status, o.RetryIn.Milliseconds(), o.ResponseStatus, o.Error)
+		return err
+	})
+}
+
+// A batch of ended deliveries goes, and with it each event that no other
+// delivery needs.
+const sqlPrune = `
+WITH gone AS (
+	DELETE FROM webhook_deliveries WHERE organization_id = $1 AND id IN (
+		SELECT id FROM webhook_deliveries WHERE organization_id = $1 AND status <> 'pending' AND last_attempt_time < $2 LIMIT $3)
+	RETURNING id, event_id
+), ` + dropOrphanEvents + `
+SELECT count(*) FROM gone`
+
+// Prune implements webhooks.Store.
+func (s *Store) Prune(ctx context.Context, orgID string, cutoff time.Time, limit int) (int, error) {
+	var n int
+	err := s.do(ctx, func(ctx context.Context, q querier) error {
+		return q.queryRow(ctx, sqlPrune, orgID, cutoff, limit).Scan(&n)
+	})
+	return n, err
+}
+
+// Organizations implements webhooks.Store: those with webhooks, the only
+// ones with deliveries.
+func (s *Store) Organizations(ctx context.Context) ([]string, error) {
+	return s.strings(ctx, "organizations with webhooks", `SELECT DISTINCT organization_id FROM webhooks`)
+}
+
+// Backlog implements webhooks.Store.
+func (s *Store) Backlog(ctx context.Context) (pending int64, oldest *time.Time, err error) {
+	err = s.do(ctx, func(ctx context.Context, q querier) error {
+		return q.queryRow(ctx, `SELECT count(*), min(created_time) FROM webhook_deliveries WHERE status = 'pending'`).Scan(&pending, &oldest)
+	})
+	return pending, oldest, err
+}

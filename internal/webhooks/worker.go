@@ -1,0 +1,367 @@
+package webhooks
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+)
+
+// Config is how the worker delivers.
+type Config struct {
+	// Workers is how many deliveries one process attempts at once.
+	Workers int
+	// Timeout bounds one attempt: connect, send, and the answer's status.
+	Timeout time.Duration
+	// Schedule is the wait before each retry; a delivery that failed
+	// len(Schedule)+1 times is failed (nil: after its first failure).
+	Schedule []time.Duration
+	// Retention is how long delivered and failed deliveries are kept.
+	Retention time.Duration
+	// Poll is how often the worker looks for due deliveries that no
+	// wake-up announced (other nodes' commits, retries coming due).
+	Poll time.Duration
+	// UserAgent names the service in each delivery.
+	UserAgent string
+}
+
+// leaseMargin is how much longer than an attempt's timeout a claim holds
+// a delivery: past it, a worker that died mid-attempt has its delivery
+// attempted again by whoever claims it next.
+const leaseMargin = 30 * time.Second
+
+// maxErrorBody is how much of a failing answer's body lastError keeps.
+const maxErrorBody = 1024
+
+// Metrics receives the worker's counts; nil fields are skipped.
+type Metrics struct {
+	Attempted func(result string) // delivered, retried or failed
+}
+
+// Worker delivers the outbox's deliveries. Every serve process runs one;
+// they share the work through Store.Claim.
+type Worker struct {
+	store   Store
+	cfg     Config
+	render  func(Event) []byte
+	client  *http.Client
+	log     *slog.Logger
+	wake    chan struct{}
+	metrics Metrics
+	now     func() time.Time
+
+	pending atomic.Int64
+	oldest  atomic.Int64 // unix nanoseconds of the oldest pending delivery; 0: none
+}
+
+// NewWorker returns a worker over store that renders each event's body
+// with render.
+func NewWorker(store Store, cfg Config, render func(Event) []byte, log *slog.Logger, m Metrics) *Worker {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = 500 * time.Millisecond
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "customers-api-webhooks/1"
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Worker{
+		store: store, cfg: cfg, render: render, log: log, metrics: m, now: time.Now,
+		wake: make(chan struct{}, 1),
+		client: &http.Client{
+			// A receiver's redirect is its answer: a 3xx is a failed attempt.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+			Transport:     &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 4, IdleConnTimeout: 90 * time.Second},
+		},
+	}
+}
+
+// Wake makes the worker look for due deliveries now. It never blocks.
+func (w *Worker) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Pending and OldestPending are the backlog at the last look (every poll).
+func (w *Worker) Pending() int64 { return w.pending.Load() }
+
+// OldestPendingAge is how long the oldest pending delivery has waited, or 0.
+func (w *Worker) OldestPendingAge() time.Duration {
+	if o := w.oldest.Load(); o != 0 {
+		return max(w.now().Sub(time.Unix(0, o)), 0)
+	}
+	return 0
+}
+
+// Run delivers until ctx is done, then waits for the attempts under way.
+func (w *Worker) Run(ctx context.Context) {
+	slots := make(chan struct{}, w.cfg.Workers)
+	var running sync.WaitGroup
+	defer running.Wait()
+	go w.upkeep(ctx)
+	poll := time.NewTicker(w.cfg.Poll)
+	defer poll.Stop()
+	for {
+		w.dispatch(ctx, slots, &running)
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.wake:
+		case <-poll.C:
+		}
+	}
+}
+
+// dispatch claims and starts due deliveries while there are free slots
+// and due deliveries, never claiming more than it can start at once (a
+// claimed delivery waiting in a queue would eat into its lease).
+func (w *Worker) dispatch(ctx context.Context, slots chan struct{}, running *sync.WaitGroup) {
+	for ctx.Err() == nil {
+		orgs, err := w.store.DueOrganizations(ctx, 100)
+		if err != nil {
+			w.logError(ctx, "find due webhook deliveries", err)
+			return
+		}
+		if len(orgs) == 0 {
+			return
+		}
+		started := 0
+		for _, org := range orgs {
+			free := w.reserve(ctx, slots)
+			if free == 0 {
+				return
+			}
+			claimed, err := w.store.Claim(ctx, org, free, w.cfg.Timeout+leaseMargin)
+			if err != nil {
+				w.release(slots, free)
+				w.logError(ctx, "claim webhook deliveries", err)
+				return
+			}
+			w.release(slots, free-len(claimed))
+			for _, c := range claimed {
+				running.Add(1)
+				go func() {
+					defer running.Done()
+					defer w.release(slots, 1)
+					w.attempt(context.WithoutCancel(ctx), c)
+				}()
+			}
+			started += len(claimed)
+		}
+		if started == 0 {
+			return // due but not claimable: others' leases, or inactive webhooks
+		}
+	}
+}
+
+// reserve takes every free slot, waiting for at least one.
+func (w *Worker) reserve(ctx context.Context, slots chan struct{}) int {
+	select {
+	case slots <- struct{}{}:
+	case <-ctx.Done():
+		return 0
+	}
+	n := 1
+	for n < cap(slots) {
+		select {
+		case slots <- struct{}{}:
+			n++
+		default:
+			return n
+		}
+	}
+	return n
+}
+
+func (w *Worker) release(slots chan struct{}, n int) {
+	for range n {
+		<-slots
+	}
+}
+
+func (w *Worker) logError(ctx context.Context, what string, err error) {
+	if ctx.Err() == nil {
+		w.log.Warn(what, "error", err.Error())
+	}
+}
+
+// attempt sends one claimed delivery and records how it went.
+func (w *Worker) attempt(ctx context.Context, c Claimed) {
+	body := w.render(c.Event)
+	status, errText := w.send(ctx, c, body)
+	o := Outcome{}
+	if status != 0 {
+		o.ResponseStatus = &status
+	}
+	result := DeliveryDelivered
+	if errText != "" {
+		o.Error = &errText
+		if c.Attempt <= len(w.cfg.Schedule) {
+			result = "retried"
+			o.RetryIn = jitter(w.cfg.Schedule[c.Attempt-1])
+		} else {
+			result = DeliveryFailed
+		}
+	}
+	o.Status = result
+	if result == "retried" {
+		o.Status = DeliveryPending
+	}
+	if err := w.store.Finish(ctx, c.OrganizationID, c.DeliveryID, c.Attempt, o); err != nil {
+		w.log.Error("record webhook delivery attempt", "delivery_id", c.DeliveryID, "error", err.Error())
+		return
+	}
+	if w.metrics.Attempted != nil {
+		w.metrics.Attempted(result)
+	}
+	attrs := []any{"delivery_id", c.DeliveryID, "webhook_id", c.WebhookID, "event_type", c.Event.Type,
+		"attempt", c.Attempt, "status", status, "result", result}
+	if errText != "" {
+		w.log.Warn("webhook delivery", append(attrs, "error", errText)...)
+	} else {
+		w.log.Info("webhook delivery", attrs...)
+	}
+}
+
+// jitter spreads a wait over ±20 %, so that deliveries that failed
+// together are not retried together.
+func jitter(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+// send POSTs body to the webhook, signed, and returns the answer's status
+// (0 when there was none) and, when it was not a success, why.
+func (w *Worker) send(ctx context.Context, c Claimed, body []byte) (int, string) {
+	ctx, cancel := context.WithTimeout(ctx, w.cfg.Timeout)
+	defer cancel()
+	ts := w.now().Unix()
+	sig, err := Sign(c.Secret, c.DeliveryID, ts, body)
+	if err != nil {
+		return 0, err.Error()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(body))
+	if err != nil {
+		return 0, "invalid request: " + err.Error()
+	}
+	for k, v := range c.Headers {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", w.cfg.UserAgent)
+	req.Header.Set("webhook-id", c.DeliveryID)
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
+	req.Header.Set("webhook-signature", sig)
+	resp, err := w.client.Do(req)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return 0, fmt.Sprintf("no answer within %s", w.cfg.Timeout)
+		}
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	head, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody+1))
+	// Drained (a little) so that the connection can be reused.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp.StatusCode, ""
+	}
+	return resp.StatusCode, fmt.Sprintf("HTTP %d: %s", resp.StatusCode, truncate(head, maxErrorBody))
+}
+
+// truncate returns b as text, cut to at most n bytes on a rune boundary,
+// marked when cut.
+func truncate(b []byte, n int) string {
+	if len(b) <= n {
+		return string(bytes.ToValidUTF8(b, []byte("\uFFFD")))
+	}
+	b = b[:n]
+	for len(b) > 0 && !utf8.Valid(b) {
+		b = b[:len(b)-1]
+	}
+	return string(b) + "…"
+}
+
+// upkeepEvery is how often the backlog gauges are refreshed; pruneEvery
+// how often ended deliveries past their retention are deleted.
+const (
+	upkeepEvery = 5 * time.Second
+	pruneEvery  = 10 * time.Minute
+	pruneBatch  = 1000
+)
+
+// upkeep refreshes the backlog figures and prunes, until ctx is done.
+func (w *Worker) upkeep(ctx context.Context) {
+	t := time.NewTicker(upkeepEvery)
+	defer t.Stop()
+	var lastPrune time.Time
+	for {
+		w.refreshBacklog(ctx)
+		if w.cfg.Retention > 0 && w.now().Sub(lastPrune) >= pruneEvery {
+			lastPrune = w.now()
+			w.Prune(ctx)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (w *Worker) refreshBacklog(ctx context.Context) {
+	n, oldest, err := w.store.Backlog(ctx)
+	if err != nil {
+		w.logError(ctx, "count pending webhook deliveries", err)
+		return
+	}
+	w.pending.Store(n)
+	if oldest == nil {
+		w.oldest.Store(0)
+	} else {
+		w.oldest.Store(oldest.UnixNano())
+	}
+}
+
+// Prune deletes the deliveries that ended longer than the retention ago,
+// one organization and one batch per statement.
+func (w *Worker) Prune(ctx context.Context) int {
+	orgs, err := w.store.Organizations(ctx)
+	if err != nil {
+		w.logError(ctx, "list organizations to prune", err)
+		return 0
+	}
+	cutoff := w.now().Add(-w.cfg.Retention)
+	total := 0
+	for _, org := range orgs {
+		for ctx.Err() == nil {
+			n, err := w.store.Prune(ctx, org, cutoff, pruneBatch)
+			if err != nil {
+				w.logError(ctx, "prune webhook deliveries", err)
+				break
+			}
+			total += n
+			if n < pruneBatch {
+				break
+			}
+		}
+	}
+	return total
+}
