@@ -55,6 +55,7 @@ type options struct {
 	explain  bool
 	maxConns int
 	cpuProf  string
+	webhook  bool
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -70,6 +71,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 45*time.Minute, "bound on the whole run, seeding included")
 	fs.BoolVar(&o.explain, "explain", true, "print EXPLAIN (ANALYZE, BUFFERS) of the list, email filter and q queries")
 	fs.IntVar(&o.maxConns, "db-max-conns", 20, "the server's and the SQL baseline's pool size (DB_MAX_CONNS)")
+	fs.BoolVar(&o.webhook, "webhook", true, "also measure POST and PUT with one active webhook (a local receiver answering 200)")
 	fs.StringVar(&o.cpuProf, "cpuprofile", "", "also write a CPU profile of the default list page, served in-process by the same handler, to this file")
 	if err := fs.Parse(args); err != nil {
 		return o, err

@@ -9,10 +9,12 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -116,6 +118,18 @@ func measure(ctx context.Context, e *env, o options, stdout io.Writer, logf func
 	runPair("list, q="+benchQ, qAPI, nil)
 	runPair("POST /customers", post, nil)
 	runPair("PUT /customers/{id}", put, nil)
+	if o.webhook {
+		// The same writes with one active webhook: each also queues a
+		// delivery, which the server's workers send to a local receiver
+		// (every write writes its timeline messages either way).
+		stop, err := withWebhook(ctx, c)
+		if err != nil {
+			return err
+		}
+		runPair("POST /customers (1 webhook)", post, nil)
+		runPair("PUT /customers/{id} (1 webhook)", put, nil)
+		logf("webhook receiver got %d deliveries", stop())
+	}
 	// Latency without queueing: one client at a time.
 	for _, sc := range []struct {
 		name string
@@ -472,3 +486,20 @@ type discardPage struct{}
 
 func (discardPage) Begin(int64) error              { return nil }
 func (discardPage) Customer(*customers.View) error { return nil }
+
+// withWebhook starts a receiver that answers every delivery 200 and
+// subscribes a webhook of the benchmark's organization to it; stop closes
+// the receiver and says how many deliveries it got.
+func withWebhook(ctx context.Context, c *client) (stop func() int64, err error) {
+	received := new(atomic.Int64)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		received.Add(1)
+	}))
+	body := `{"url":"` + srv.URL + `/hook","description":"customers-bench receiver"}`
+	if err := c.do(ctx, http.MethodPost, "/webhooks", body, http.StatusCreated); err != nil {
+		srv.Close()
+		return nil, fmt.Errorf("create the benchmark's webhook: %w", err)
+	}
+	return func() int64 { srv.Close(); return received.Load() }, nil
+}

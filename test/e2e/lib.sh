@@ -16,6 +16,9 @@
 #   E2E_DEV_ORG   the development organization the server printed
 #   E2E_DEV_KEY   the development API key the server printed
 #   E2E_STDOUT    the file holding the server's standard output
+#
+# E2E_KILL_ON_EXIT: process ids (space-separated) a suite started beside the
+# server, such as a webhook receiver; they are killed on exit too.
 
 E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
@@ -30,6 +33,10 @@ e2e_cleanup() {
   # failed write may stop the cleanup half way.
   trap '' PIPE
   set +e
+  local pid
+  for pid in ${E2E_KILL_ON_EXIT:-}; do
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
   if [ -n "${E2E_SERVER_PID:-}" ] && kill -0 "$E2E_SERVER_PID" 2>/dev/null; then
     # SIGTERM: graceful shutdown, which also stops the PostgreSQL it started.
     kill -TERM "$E2E_SERVER_PID" 2>/dev/null || true
@@ -69,6 +76,9 @@ e2e_start_server() {
     e2e_prepare
   fi
   E2E_STDOUT="$E2E_TMP/server.out"
+  # Created here: the server's own redirection opens it only once it has
+  # forked, which the loop below may outrun.
+  : >"$E2E_STDOUT"
   # Port 0: the kernel picks a free port and the server prints the address it
   # listens on, so there is no window in which another process can take it.
   DATABASE_URL='' DATA_DIR="$E2E_DATA_DIR" ADDR=127.0.0.1:0 LOG_LEVEL=info \

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The README's curl examples are executable: this script takes the shell
 # blocks of its "Walk-through with curl", "Lead sources and merging
-# duplicates" and "Tags and custom fields" sections out of README.md itself
-# (so the docs cannot drift from what is tested), runs every command against
-# a real server, and checks what the README says each step answers. Any
-# failed check, or a README step this script has no check for, exits non-zero.
+# duplicates", "Tags and custom fields" and "Timeline and webhooks" sections
+# out of README.md itself (so the docs cannot drift from what is tested), runs
+# every command against a real server, and checks what the README says each
+# step answers. Any failed check, or a README step this script has no check
+# for, exits non-zero.
 #
 # How the README is read: the ```sh blocks of the sections named in SECTIONS
 # (from their "## " heading to the next one), in order, as one terminal
@@ -21,7 +22,14 @@
 # (.data/ with the development key, bin/customers-api), with `curl` wrapped
 # only to record each response's headers and output for the checks.
 #
-# Usage: test/e2e/readme.sh   (needs go, curl, jq and PostgreSQL's binaries)
+# The webhook receiver is the README's own: the ```go block of "Receiving
+# webhooks" is built as it stands and run as the README says, so that the
+# server's real deliveries must pass its signature check. It listens on a
+# free port instead of the README's 127.0.0.1:9000, which the steps' text is
+# changed to point at.
+#
+# Usage: test/e2e/readme.sh   (needs go, curl, jq and PostgreSQL's binaries; the
+# Go toolchain also builds the receiver, which needs no module download)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -29,9 +37,53 @@ for tool in curl jq; do
   command -v "$tool" >/dev/null || e2e_fail "$tool is needed (scripts/ensure-e2e-tools.sh installs it)"
 done
 README=${E2E_README:-$E2E_ROOT/README.md} # E2E_README: another copy, to see the checks fail
-SECTIONS='Walk-through with curl|Lead sources and merging duplicates|Tags and custom fields'
+SECTIONS='Walk-through with curl|Lead sources and merging duplicates|Tags and custom fields|Timeline and webhooks'
 
+# Retries within seconds, so that a rejected delivery fails during the walk.
+export WEBHOOK_RETRY_SCHEDULE=1s,1s
 e2e_start_server
+
+# ---- the README's webhook receiver -----------------------------------------
+RX_DIR="$E2E_TMP/receiver"
+mkdir -p "$RX_DIR"
+awk '/^### Receiving webhooks$/ { insub = 1; next }
+     /^##/                      { insub = 0 }
+     insub && /^```go$/ && !done { inblock = 1; next }
+     inblock && /^```$/         { inblock = 0; done = 1; next }
+     inblock                    { print }' "$README" >"$RX_DIR/receiver.go"
+[ -s "$RX_DIR/receiver.go" ] || e2e_fail "README.md has no \`\`\`go block (the receiver) under '### Receiving webhooks'"
+printf 'module receiver\n\ngo 1.22\n' >"$RX_DIR/go.mod"
+(cd "$RX_DIR" && go vet . && go build -o receiver .) || e2e_fail "the README's receiver (### Receiving webhooks) does not build or vet"
+RX_BIN="$RX_DIR/receiver"
+RX_PID=
+RX_LOG=
+RX_STARTS=0
+start_receiver() { # start_receiver SECRET [LISTEN]: the receiver as the README runs it
+  RX_STARTS=$((RX_STARTS + 1))
+  RX_LOG="$RX_DIR/receiver.$RX_STARTS.log"
+  WEBHOOK_SECRET=$1 LISTEN=${2:-127.0.0.1:$RX_PORT} "$RX_BIN" >"$RX_LOG" 2>&1 &
+  RX_PID=$!
+  E2E_KILL_ON_EXIT=$RX_PID # lib.sh kills it on exit
+  local i
+  for i in $(seq 50); do
+    grep -q 'receiving webhooks on http://' "$RX_LOG" && return 0
+    kill -0 "$RX_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  e2e_fail "the README's receiver did not start: $(cat "$RX_LOG")"
+}
+stop_receiver() {
+  [ -n "$RX_PID" ] || return 0
+  kill "$RX_PID" 2>/dev/null || true
+  wait "$RX_PID" 2>/dev/null || true
+  RX_PID=
+  E2E_KILL_ON_EXIT=
+}
+# A free port for it: it listens on port 0 once and says which it got.
+start_receiver whsec_AAAA 127.0.0.1:0
+RX_PORT=$(sed -n 's|.*receiving webhooks on http://127\.0\.0\.1:\([0-9][0-9]*\)$|\1|p' "$RX_LOG")
+stop_receiver
+[ -n "$RX_PORT" ] || e2e_fail "the README's receiver did not say where it listens: $(cat "$RX_LOG")"
 
 # ---- take the steps out of README.md -------------------------------------
 steps="$E2E_TMP/readme-steps"
@@ -74,6 +126,10 @@ awk -v dir="$steps" -v sections="$SECTIONS" '
   }
 ' "$README"
 
+# The README's receiver address, 127.0.0.1:9000, is this test's receiver's.
+grep -q '"127.0.0.1:9000"' "$RX_DIR/receiver.go" || e2e_fail "the README's receiver does not listen on 127.0.0.1:9000 by default, where its webhook points"
+sed -i "s|http://127\.0\.0\.1:9000|http://127.0.0.1:$RX_PORT|g" "$steps"/*
+
 ls "$steps"/*.cmd >/dev/null 2>&1 || e2e_fail "README.md has no \`\`\`sh block under '## Walk-through with curl'"
 if [ -s "$steps/uncovered" ]; then
   e2e_fail "README.md has curl examples (\$API) in sections test/e2e/readme.sh does not run: $(sort -u "$steps/uncovered" | tr '\n' ';') add them to SECTIONS and check them"
@@ -81,10 +137,18 @@ fi
 
 # ---- running a step --------------------------------------------------------
 # curl as the README calls it, plus -D to keep the response headers apart; its
-# output (what the reader sees) is kept too.
+# output (what the reader sees) is kept too, and while a README command runs
+# it also goes on to what the command pipes it into (jq, tee).
 STEP_HDR="$E2E_TMP/step.headers"
 STEP_OUT="$E2E_TMP/step.out"
-curl() { command curl -D "$STEP_HDR" "$@" >"$STEP_OUT"; }
+STEP_PIPE=
+curl() {
+  if [ -n "$STEP_PIPE" ]; then
+    command curl -D "$STEP_HDR" "$@" | tee "$STEP_OUT"
+  else
+    command curl -D "$STEP_HDR" "$@" >"$STEP_OUT"
+  fi
+}
 
 failures=0
 check() { # check DESCRIPTION ACTUAL EXPECTED
@@ -124,10 +188,38 @@ cfield() { body | jq -c "$1" 2>/dev/null || echo "<the body is not JSON: $(body 
 run() { # run STEP: the README's command, exactly
   : >"$STEP_HDR"
   : >"$STEP_OUT"
-  if ! eval "$(cat "$1.cmd")"; then
+  STEP_PIPE=1
+  if ! eval "$(cat "$1.cmd")" >/dev/null; then
     echo "  FAIL the command failed (curl exit status)" >&2
     failures=$((failures + 1))
   fi
+  STEP_PIPE=
+}
+
+# until_body SECONDS JQ URL: GETs URL (with the development key) until its
+# body satisfies the jq expression, for at most SECONDS; prints how many
+# tenths of a second that took, or fails with the last body.
+until_body() {
+  local tenths=0 got
+  while :; do
+    got=$(command curl -s "$3" -H "REB-APIKEY: $E2E_DEV_KEY")
+    if echo "$got" | jq -e "$2" >/dev/null 2>&1; then
+      echo "$tenths"
+      return 0
+    fi
+    if [ "$tenths" -ge $(($1 * 10)) ]; then
+      echo "never within ${1}s: $(echo "$got" | head -c 400)"
+      return 1
+    fi
+    sleep 0.1
+    tenths=$((tenths + 1))
+  done
+}
+rx_saw() { # rx_saw EXTENDED-REGEX: whether the receiver's log has a line matching it
+  grep -Eq "$1" "$RX_LOG" && echo yes || echo "no, its log: $(tail -n 5 "$RX_LOG" | tr '\n' '|')"
+}
+metric() { # metric NAME{LABELS}: its value on GET /metrics
+  command curl -s "$API/metrics" | awk -v m="$1" '$1 == m { print $2 }'
 }
 
 # check_documented STEP: a step whose README text shows the JSON answer is
@@ -435,6 +527,182 @@ for step in "$steps"/*; do
     curl -s -X PUT "$API/customers/grace-1" -H "REB-APIKEY: $KEY" -H 'Content-Type: application/json' \
       -d '{"customFields": {"tier": "gold"}}'
     check "customFields are free-form again" "$(status) $(field .customFields.tier)" "200 gold"
+    ;;
+
+  "Change ada-1's locale; a PUT sends the whole customer, the rest as it was")
+    before=$(command curl -s "$API/customers/ada-1" -H "REB-APIKEY: $KEY")
+    run "$step"
+    check "status" "$(status)" 200
+    check "locale" "$(field .locale)" fr-FR
+    check "one revision more" "$(field .revision)" "$(($(echo "$before" | jq .revision) + 1))"
+    check "the rest as it was" "$(body | jq -cS 'del(.locale, .revision, .updatedTime)')" \
+      "$(echo "$before" | jq -cS 'del(.locale, .revision, .updatedTime)')"
+    change_request=$(header X-Request-Id)
+    ada_revision=$(field .revision)
+    ada_updated=$(field .updatedTime)
+    ;;
+
+  "ada-1's timeline, newest first: changes holds only what changed, old and new")
+    run "$step"
+    check "status" "$(status)" 200
+    check_documented "$step"
+    check "revision: the one the change produced" "$(field '.[0].extraData.revision')" "$ada_revision"
+    check "requestId: the change's X-Request-Id" "$(field '.[0].extraData.requestId')" "$change_request"
+    check_match "apiKeyId: the key's id" "$(field '.[0].extraData.apiKeyId')" '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+    check "occurredTime: the change's" "$(field '.[0].occurredTime')" "$ada_updated"
+    check "links" "$(cfield '[.[0]._links[] | [.rel, .href]]')" \
+      "[[\"self\",\"$API/customers/ada-1/timeline/$(field '.[0].id')\"],[\"customer\",\"$API/customers/ada-1\"]]"
+    check "Pagination-Limit" "$(header Pagination-Limit)" 1
+    check_match "Pagination-Total counts every message" "$(header Pagination-Total)" '^([2-9]|[1-9][0-9]+)$'
+    curl -s "$API/customers/ada-1/timeline?filter=type:customer-merged" -H "REB-APIKEY: $KEY"
+    check "the merge's message, with what it changed" "$(cfield '[.[] | [.message, .extraData.changes.websiteId.new]]')" \
+      '[["Customer ada-dup was merged into this customer.","shop-eu"]]'
+    curl -s "$API/customers/ada-1/timeline?sort=occurredTime&limit=1" -H "REB-APIKEY: $KEY"
+    check "sort=occurredTime: the oldest first" "$(field '.[0].type')" customer-created
+    curl -s "$API/customers/ada-dup/timeline" -H "REB-APIKEY: $KEY"
+    check "a merged-away id's timeline" "$(status)" 404
+    ;;
+
+  'Comment on ada-1: 201 (keep the id to delete it)')
+    run "$step"
+    check "status" "$(status)" 201
+    check_match "MSG is the new message's id" "$MSG" '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
+    check "Location" "$(header Location)" "$API/customers/ada-1/timeline/$MSG"
+    check "type and message" "$(field '[.type, .message] | join(" / ")')" "customer-comment-created / Wants invoices in French."
+    check "the customer did not change" "$(command curl -s "$API/customers/ada-1" -H "REB-APIKEY: $KEY" | jq .revision)" "$ada_revision"
+    curl -s "$API/customers/ada-1/timeline/$MSG" -H "REB-APIKEY: $KEY"
+    check "it is on the timeline" "$(status) $(field .message)" "200 Wants invoices in French."
+    curl -s -X POST "$API/customers/ada-1/timeline" -H "REB-APIKEY: $KEY" -H 'Content-Type: application/json' \
+      -d '{"type": "custom-event", "customEventType": "call", "message": "Called back.", "customData": {"minutes": 4}}'
+    check "a custom event: status" "$(status)" 201
+    check "a custom event: its fields" "$(cfield '[.customEventType, .customData]')" '["call",{"minutes":4}]'
+    curl -s -X DELETE "$(header Location)" -H "REB-APIKEY: $KEY"
+    check "a custom event can be deleted too" "$(status)" 204
+    curl -s -X POST "$API/customers/ada-1/timeline" -H "REB-APIKEY: $KEY" -H 'Content-Type: application/json' \
+      -d '{"type": "customer-updated", "message": "Not mine to write."}'
+    check "any other type: 422 naming it" "$(status) $(cfield '[.invalidFields[].field]')" '422 ["type"]'
+    ;;
+
+  'Delete the comment: 204')
+    run "$step"
+    check "status" "$(status)" 204
+    check "no body" "$(body)" ""
+    curl -s "$API/customers/ada-1/timeline/$MSG" -H "REB-APIKEY: $KEY"
+    check "it is gone" "$(status)" 404
+    ;;
+
+  "The service's own messages stay: deleting one is 409")
+    run "$step"
+    check "status" "$(status)" 409
+    check "Content-Type" "$(header Content-Type)" "application/problem+json; charset=utf-8"
+    check_documented "$step"
+    curl -s "$API/customers/ada-1/timeline/$SYS" -H "REB-APIKEY: $KEY"
+    check "it is still there" "$(status) $(field .type)" "200 customer-updated"
+    ;;
+
+  'Subscribe a receiver to every event: 201 with the secret that signs its deliveries')
+    run "$step"
+    check "status" "$(status)" 201
+    check_documented "$step"
+    webhook_secret=$(field .secret)
+    check_match "secret: whsec_ and base64" "$webhook_secret" '^whsec_[A-Za-z0-9+/]{43}=$'
+    check "secret: 32 bytes" "$(printf '%s' "${webhook_secret#whsec_}" | base64 -d | wc -c | tr -d ' ')" 32
+    check "Location" "$(header Location)" "$API/webhooks/$(field .id)"
+    check "webhook.json holds the answer" "$(jq -c . webhook.json)" "$(body | jq -c .)"
+    # As the README says next: the receiver, with the secret.
+    start_receiver "$(jq -r .secret webhook.json)"
+    ;;
+
+  'Its id, for what follows')
+    run "$step"
+    check_match "WH is the webhook's id" "$WH" '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
+    check "... the one created" "$WH" "$(jq -r .id webhook.json)"
+    ;;
+
+  'Read the webhook back: no secret')
+    run "$step"
+    check "status" "$(status)" 200
+    check_documented "$step"
+    check "no secret field" "$(field 'has("secret")')" false
+    check "links" "$(cfield '[._links[] | [.rel, .href]]')" "[[\"self\",\"$API/webhooks/$WH\"],[\"deliveries\",\"$API/webhooks/$WH/deliveries\"]]"
+    curl -s "$API/webhooks" -H "REB-APIKEY: $KEY"
+    check "the list: this webhook, no secret" "$(cfield '[.[] | [.id, has("secret")]]')" "[[\"$WH\",false]]"
+    curl -s -X POST "$API/webhooks" -H "REB-APIKEY: $KEY" -H 'Content-Type: application/json' \
+      -d '{"url": "ftp://example.com/", "eventsFilter": ["customer-deleted"], "headers": {"webhook-id": "x"}}'
+    check "an invalid webhook: 422 naming each field" "$(status) $(cfield '[.invalidFields[].field]')" \
+      '422 ["url","eventsFilter[0]","headers.webhook-id"]'
+    ;;
+
+  'Tag ada-1 french: a customer-updated event, which the receiver prints within a second')
+    run "$step"
+    check "status" "$(status)" 204
+    ada_revision=$(command curl -s "$API/customers/ada-1" -H "REB-APIKEY: $KEY" | jq .revision)
+    took=$(until_body 10 '.[0].status == "delivered"' "$API/webhooks/$WH/deliveries") || true
+    check_match "delivered within a second or two (tenths of a second)" "$took" '^([0-9]|1[0-9]|2[0-9])$'
+    delivery=$(command curl -s "$API/webhooks/$WH/deliveries" -H "REB-APIKEY: $KEY" | jq -r '.[0].id')
+    check "the receiver verified it and printed it" \
+      "$(rx_saw "$delivery: customer-updated ada-1 revision $ada_revision\$")" yes
+    ;;
+
+  "The webhook's deliveries, newest first: delivered at the first attempt")
+    run "$step"
+    check "status" "$(status)" 200
+    check_documented "$step"
+    check "Pagination-Total" "$(header Pagination-Total)" 1
+    check "the delivery the receiver printed" "$(field '.[0].id')" "$delivery"
+    ;;
+
+  'Send it again: 202; the receiver sees the same webhook-id and skips it')
+    run "$step"
+    check "status" "$(status)" 202
+    check "DELIVERY" "$DELIVERY" "$delivery"
+    took=$(until_body 10 '.[0] | .attempts == 2 and .status == "delivered"' "$API/webhooks/$WH/deliveries") || true
+    check_match "delivered again" "$took" '^[0-9]+$'
+    check "the receiver skipped it" "$(rx_saw "$delivery: already handled\$")" yes
+    ;;
+
+  'Rotate the secret: 200 with the new one, which signs every delivery from now on')
+    run "$step"
+    check "status" "$(status)" 200
+    check_documented "$step"
+    new_secret=$(field .secret)
+    check_match "a new secret" "$new_secret" '^whsec_[A-Za-z0-9+/]{43}=$'
+    [ "$new_secret" != "$webhook_secret" ] || check "the secret changed" "the same" "another"
+    curl -s "$API/webhooks/$WH" -H "REB-APIKEY: $KEY"
+    check "not shown again" "$(field 'has("secret")')" false
+    # The receiver still has the old secret: it rejects what comes now,
+    # which is tried 1 + 2 times (WEBHOOK_RETRY_SCHEDULE=1s,1s) and fails.
+    command curl -s -o /dev/null -X PUT "$API/customers/rotated-1" -H "REB-APIKEY: $KEY" \
+      -H 'Content-Type: application/json' -d '{"locale": "de-DE"}'
+    took=$(until_body 15 '.[0].status == "failed"' "$API/webhooks/$WH/deliveries?filter=customerId:rotated-1") || true
+    check_match "signed with the new secret: rejected, then failed" "$took" '^[0-9]+$'
+    curl -s "$API/webhooks/$WH/deliveries?filter=customerId:rotated-1" -H "REB-APIKEY: $KEY"
+    check "attempts, the receiver's status and answer" "$(field '.[0] | [.attempts, .lastResponseStatus, .lastError, .nextAttemptTime] | @json')" \
+      '[3,401,"HTTP 401: no valid signature\n",null]'
+    check "the receiver said why" "$(rx_saw 'rejected: no valid signature$')" yes
+    failed=$(field '.[0].id')
+    # With the new secret it takes the failed delivery, sent again.
+    stop_receiver
+    start_receiver "$new_secret"
+    curl -s -X POST "$API/webhooks/$WH/deliveries/$failed/retry" -H "REB-APIKEY: $KEY"
+    check "retry a failed delivery: status" "$(status)" 202
+    took=$(until_body 10 '.[0].status == "delivered"' "$API/webhooks/$WH/deliveries?filter=customerId:rotated-1") || true
+    check_match "retry a failed delivery: delivered" "$took" '^[0-9]+$'
+    check "... verified with the new secret" "$(rx_saw "$failed: customer-created rotated-1 revision 0\$")" yes
+    # The receiver's other checks, by hand.
+    command curl -s -o /dev/null -w '%{http_code} ' "http://127.0.0.1:$RX_PORT/webhooks" -H 'webhook-id: msg_1' \
+      -H "webhook-timestamp: $(($(date +%s) - 600))" -H 'webhook-signature: v1,AAAA' -d '{}' >"$E2E_TMP/rx.code"
+    check "the receiver rejects a timestamp 10 minutes old" "$(cat "$E2E_TMP/rx.code")$(rx_saw 'more than 5 minutes off$')" "401 yes"
+    command curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$RX_PORT/webhooks" -H 'webhook-id: msg_1' \
+      -H "webhook-timestamp: $(date +%s)" -H 'webhook-signature: v1,AAAA' -d '{}' >"$E2E_TMP/rx.code"
+    check "the receiver rejects a wrong signature" "$(cat "$E2E_TMP/rx.code")" 401
+    stop_receiver
+    # What GET /metrics says of it all.
+    check "metric: delivered" "$(metric 'customers_api_webhook_deliveries_total{result="delivered"}')" 3
+    check "metric: retried" "$(metric 'customers_api_webhook_deliveries_total{result="retried"}')" 2
+    check "metric: failed" "$(metric 'customers_api_webhook_deliveries_total{result="failed"}')" 1
+    check_match "metric: pending" "$(metric customers_api_webhook_deliveries_pending)" '^[0-9]+$'
+    check_match "metric: oldest pending" "$(metric customers_api_webhook_oldest_pending_seconds)" '^[0-9.e+-]+$'
     ;;
 
   *)
