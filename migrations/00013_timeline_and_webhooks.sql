@@ -68,9 +68,9 @@ CREATE TABLE customer_events (
 
 -- One row per (event, webhook): what is sent, how often it was tried and
 -- what came back. A pending delivery is due at next_attempt_time; a worker
--- claims it by moving that time past the attempt (a lease), so no two
--- workers attempt it at once and a worker that dies mid-attempt leaves it
--- due again when the lease runs out.
+-- claims it by locking its row (FOR UPDATE SKIP LOCKED) in a transaction
+-- that lasts the attempt and records its outcome, so no two workers
+-- attempt it at once and a worker that dies mid-attempt leaves it due.
 CREATE TABLE webhook_deliveries (
     organization_id      uuid        NOT NULL,
     id                   uuid        NOT NULL,
@@ -85,9 +85,13 @@ CREATE TABLE webhook_deliveries (
     last_response_status integer,
     last_error           text,
     created_time         timestamptz NOT NULL,
-    PRIMARY KEY (organization_id, id),
-    FOREIGN KEY (organization_id, webhook_id) REFERENCES webhooks (organization_id, id) ON DELETE CASCADE,
-    FOREIGN KEY (organization_id, event_id) REFERENCES customer_events (organization_id, id) ON DELETE CASCADE
+    -- No foreign keys to webhooks and customer_events: every customer
+    -- write of an organization would take a KEY SHARE lock on the same
+    -- webhook row, and those pile up as multixacts under concurrent
+    -- writes. Deleting a webhook deletes its deliveries and their events
+    -- itself; a delivery queued for a webhook deleted in the same instant
+    -- is never claimed (claims join active webhooks) and pruning takes it.
+    PRIMARY KEY (organization_id, id)
 );
 -- What is due: small (pending rows only), read by every worker's poll.
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (organization_id, next_attempt_time)

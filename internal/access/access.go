@@ -52,6 +52,9 @@ const (
 	GetWebhook                    = "GetWebhook"
 	PutWebhook                    = "PutWebhook"
 	DeleteWebhook                 = "DeleteWebhook"
+	PostCustomerToken             = "PostCustomerToken"
+	GetCustomerTokenCollection    = "GetCustomerTokenCollection"
+	DeleteCustomerToken           = "DeleteCustomerToken"
 	// AllOperations is the wildcard permission.
 	AllOperations = "*"
 )
@@ -64,6 +67,7 @@ var Operations = []string{
 	GetCustomFieldCollection, GetCustomField, PutCustomField, DeleteCustomField,
 	GetCustomerTimelineCollection, GetCustomerTimeline, PostCustomerTimeline, DeleteCustomerTimeline,
 	GetWebhookCollection, PostWebhook, GetWebhook, PutWebhook, DeleteWebhook,
+	PostCustomerToken, GetCustomerTokenCollection, DeleteCustomerToken,
 }
 
 // Organization is a tenant.

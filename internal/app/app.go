@@ -13,6 +13,9 @@ import (
 
 	customersapi "github.com/billing/customers-api"
 	"github.com/billing/customers-api/internal/access"
+	"github.com/billing/customers-api/internal/adapters/adobevip"
+	"github.com/billing/customers-api/internal/adapters/cleeng"
+	"github.com/billing/customers-api/internal/adapters/worldline"
 	"github.com/billing/customers-api/internal/config"
 	"github.com/billing/customers-api/internal/customers"
 	"github.com/billing/customers-api/internal/httpapi"
@@ -121,6 +124,13 @@ func New(db *sqlx.DB, opt Options) *App {
 	}
 	if cfg.MetricsAddr == "" {
 		hc.MetricsHandler = a.Metrics
+	}
+	hc.Foreign = []httpapi.ForeignRoute{
+		{Method: http.MethodPost, Path: cleeng.Path, Pattern: cleeng.Path, Handler: cleeng.New(a.Customers)},
+		{Method: http.MethodGet, Path: adobevip.PathPrefix + "{customerId}", Pattern: adobevip.PathPrefix + "*",
+			Handler: adobevip.New(a.Customers, a.Access)},
+		{Method: http.MethodPost, Path: worldline.PathPrefix + "{merchantId}/products/{paymentProductId}/customerDetails",
+			Pattern: worldline.PathPrefix + "*", Handler: worldline.New(a.Customers, a.Access)},
 	}
 	a.Handler = httpapi.NewServer(hc)
 	return a

@@ -81,6 +81,23 @@ func TestDependencyDirection(t *testing.T) {
 			module + "/internal/httpapi", module + "/internal/postgres", module + "/internal/localpg", module + "/internal/app",
 			module + "/cmd/", "github.com/go-chi/", "github.com/jmoiron/sqlx", "github.com/lib/pq", "database/sql"}},
 	}
+	// The foreign platforms' adapters: domain services in, their own wire
+	// shapes out; no SQL, no API internals, and no knowledge of each other.
+	for _, a := range []string{"cleeng", "adobevip", "worldline"} {
+		forbidden := []string{module + "/internal/httpapi", module + "/internal/postgres", module + "/internal/localpg", module + "/internal/app",
+			module + "/cmd/", "github.com/go-chi/", "github.com/jmoiron/sqlx", "github.com/lib/pq", "database/sql"}
+		for _, other := range []string{"cleeng", "adobevip", "worldline"} {
+			if other != a {
+				forbidden = append(forbidden, module+"/internal/adapters/"+other)
+			}
+		}
+		rules = append(rules, struct {
+			pkg              string
+			forbidden        []string
+			forbiddenImports []string
+			stdOnly          bool
+		}{pkg: module + "/internal/adapters/" + a, forbidden: forbidden})
+	}
 	for _, r := range rules {
 		if _, ok := pkgs[r.pkg]; !ok {
 			t.Errorf("package %s not found", r.pkg)

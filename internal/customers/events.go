@@ -122,7 +122,8 @@ type Record struct {
 // change's actor and instant.
 type recorder struct {
 	actor Actor
-	now   time.Time
+	at    time.Time // the change's instant, as the API shows it
+	now   time.Time // the same, with the clock's sub-second part
 	newID func() string
 	rec   Record
 }
@@ -134,7 +135,7 @@ type recorder struct {
 // they happened instead of by their random ids.
 func (s *Service) recorder(ctx context.Context, now time.Time) *recorder {
 	precise := now.Add(time.Duration(s.now().Nanosecond()))
-	return &recorder{actor: actorFrom(ctx), now: precise, newID: s.newID}
+	return &recorder{actor: actorFrom(ctx), at: now, now: precise, newID: s.newID}
 }
 
 // message records a system message about customer id.
@@ -159,6 +160,15 @@ func (r *recorder) write(ctx context.Context, tx Tx) error {
 		return nil
 	}
 	return tx.Record(ctx, r.rec)
+}
+
+// writeView writes the record, when there is one, and returns customer id
+// rendered with opt, in one statement.
+func (r *recorder) writeView(ctx context.Context, tx Tx, id string, opt ViewOptions) (*View, error) {
+	if len(r.rec.Messages) == 0 && len(r.rec.Events) == 0 {
+		return tx.View(ctx, id, opt)
+	}
+	return tx.RecordView(ctx, r.rec, id, opt)
 }
 
 // created records the creation of customer id.

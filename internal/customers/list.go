@@ -28,14 +28,22 @@ const MaxLimit = 1000
 // Offset outside their ranges, and a malformed Filter or Sort, are
 // KindBadQuery errors returned before w is called.
 func (s *Service) List(ctx context.Context, orgID string, q ListQuery, opt ViewOptions, w PageWriter) error {
+	if err := CheckPage(q); err != nil {
+		return err
+	}
+	if err := s.store.ListViews(ctx, orgID, q, opt, w); err != nil {
+		return fmt.Errorf("list customers: %w", err)
+	}
+	return nil
+}
+
+// CheckPage checks the limit and offset of a collection query.
+func CheckPage(q ListQuery) error {
 	if q.Limit < 0 || q.Limit > MaxLimit {
 		return BadQuery("limit", 0, fmt.Sprintf("must be from 0 to %d", MaxLimit))
 	}
 	if q.Offset < 0 {
 		return BadQuery("offset", 0, "must be at least 0")
-	}
-	if err := s.store.ListViews(ctx, orgID, q, opt, w); err != nil {
-		return fmt.Errorf("list customers: %w", err)
 	}
 	return nil
 }

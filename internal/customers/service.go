@@ -48,6 +48,14 @@ type Store interface {
 	// GetTimelineMessage returns message msgID of customer id (nil when
 	// there is none) and whether the customer exists.
 	GetTimelineMessage(ctx context.Context, orgID, id, msgID string) (*Message, bool, error)
+	// GetCustomer returns customer id as stored, or nil.
+	GetCustomer(ctx context.Context, orgID, id string) (*Customer, error)
+	// ListTokens returns the page of customer id's tokens q asks for, the
+	// exact total, and whether the customer exists.
+	ListTokens(ctx context.Context, orgID, id string, q ListQuery) (total int64, tokens []Token, exists bool, err error)
+	// TokenCustomer returns the id of the customer whose token has hash
+	// and has not expired at now, or "".
+	TokenCustomer(ctx context.Context, orgID string, hash []byte, now time.Time) (string, error)
 }
 
 // Tx is the work that can be done inside one transaction of one
@@ -70,7 +78,7 @@ type Tx interface {
 	DeleteCustomer(ctx context.Context, id string) error
 	// RecordMerge remembers that source was merged into target at t, with
 	// source's last stored representation, points earlier merges into
-	// source at target and moves source's timeline to target. Call it
+	// source at target and moves source's timeline and tokens to target. Call it
 	// before deleting source.
 	RecordMerge(ctx context.Context, source, target string, t time.Time) error
 
@@ -80,10 +88,19 @@ type Tx interface {
 	// active webhooks that want it (an event no webhook wants is not
 	// kept). Call it after the change's writes, before any deletion.
 	Record(ctx context.Context, r Record) error
+	// RecordView is Record, then View of customer id, in one statement.
+	RecordView(ctx context.Context, r Record, id string, opt ViewOptions) (*View, error)
 	// TimelineMessage returns message msgID of customer id, or nil.
 	TimelineMessage(ctx context.Context, id, msgID string) (*Message, error)
 	// DeleteTimelineMessage deletes message msgID of customer id.
 	DeleteTimelineMessage(ctx context.Context, id, msgID string) error
+
+	// CountLiveTokens counts customer id's tokens that expire after now.
+	CountLiveTokens(ctx context.Context, id string, now time.Time) (int, error)
+	// InsertToken stores t with the hash of its secret.
+	InsertToken(ctx context.Context, t *Token, hash []byte) error
+	// DeleteToken deletes token tokenID of customer id and reports whether it existed.
+	DeleteToken(ctx context.Context, id, tokenID string) (bool, error)
 
 	// GetLeadSource returns the lead source of customer id, or nil. Lock the
 	// customer first: its row lock guards its lead source.
@@ -275,10 +292,7 @@ func (s *Service) Create(ctx context.Context, orgID string, in Input, opt ViewOp
 			return err
 		}
 		rec.created(c.ID)
-		if err := rec.write(ctx, tx); err != nil {
-			return err
-		}
-		v, err = tx.View(ctx, c.ID, opt)
+		v, err = rec.writeView(ctx, tx, c.ID, opt)
 		return err
 	})
 	if err != nil {
@@ -335,10 +349,11 @@ func (s *Service) Put(ctx context.Context, orgID, id string, in Input, pre Preco
 		if err != nil {
 			return err
 		}
-		if err := s.upsert(ctx, tx, id, in, pre, defs, &created); err != nil {
+		rec := s.recorder(ctx, s.clock())
+		if err := s.upsert(ctx, tx, id, in, pre, defs, rec, &created); err != nil {
 			return err
 		}
-		v, err = tx.View(ctx, id, opt)
+		v, err = rec.writeView(ctx, tx, id, opt)
 		return err
 	})
 	if err != nil {
@@ -347,10 +362,10 @@ func (s *Service) Put(ctx context.Context, orgID, id string, in Input, pre Preco
 	return v, created, nil
 }
 
-// upsert is the body of Put's transaction.
-func (s *Service) upsert(ctx context.Context, tx Tx, id string, in Input, pre Precondition, defs FieldDefinitions, created *bool) error {
-	now := s.clock() // one instant for everything this request changes
-	rec := s.recorder(ctx, now)
+// upsert is the body of Put's transaction. What changed is recorded in
+// rec, for the caller to write.
+func (s *Service) upsert(ctx context.Context, tx Tx, id string, in Input, pre Precondition, defs FieldDefinitions, rec *recorder, created *bool) error {
+	now := rec.at // one instant for everything this request changes
 	for attempt := 0; attempt < maxUpsertAttempts; attempt++ {
 		cur, err := tx.LockCustomer(ctx, id)
 		if err != nil {
@@ -387,7 +402,7 @@ func (s *Service) upsert(ctx context.Context, tx Tx, id string, in Input, pre Pr
 				rec.leadSourceChanged(id, oldLS, in.LeadSource)
 			}
 			rec.event(event, id, "")
-			return rec.write(ctx, tx)
+			return nil
 		}
 		next := newCustomer(id, in, now)
 		inserted, err := tx.InsertCustomer(ctx, next)
@@ -420,7 +435,7 @@ func (s *Service) upsert(ctx context.Context, tx Tx, id string, in Input, pre Pr
 			return err
 		}
 		rec.created(id)
-		return rec.write(ctx, tx)
+		return nil
 	}
 	return fmt.Errorf("upsert of %q lost %d races in a row", id, maxUpsertAttempts)
 }

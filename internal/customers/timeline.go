@@ -71,11 +71,8 @@ func messageNotFound(id string) error { return notFound("Timeline message %q was
 // (filter on type and occurredTime, newest first unless sorted) and the
 // exact total. A missing or merged-away customer is KindNotFound.
 func (s *Service) ListTimeline(ctx context.Context, orgID, id string, q ListQuery) (int64, []Message, error) {
-	if q.Limit < 0 || q.Limit > MaxLimit {
-		return 0, nil, BadQuery("limit", 0, fmt.Sprintf("must be from 0 to %d", MaxLimit))
-	}
-	if q.Offset < 0 {
-		return 0, nil, BadQuery("offset", 0, "must be at least 0")
+	if err := CheckPage(q); err != nil {
+		return 0, nil, err
 	}
 	if !ValidID(id) {
 		return 0, nil, notFound("Customer %q was not found.", id)

@@ -19,6 +19,10 @@ import (
 	"time"
 
 	"github.com/billing/customers-api/internal/access"
+	"github.com/billing/customers-api/internal/adapters/adobevip"
+	"github.com/billing/customers-api/internal/adapters/cleeng"
+	"github.com/billing/customers-api/internal/adapters/worldline"
+	"github.com/billing/customers-api/internal/app"
 	"github.com/billing/customers-api/internal/customers"
 	"github.com/billing/customers-api/internal/httpapi"
 	"github.com/billing/customers-api/internal/pgtest"
@@ -251,6 +255,11 @@ func (c *contract) check(r *http.Request, reqBody []byte, res *http.Response, re
 	opts.WithCustomSchemaErrorFunc(conciseSchemaError)
 	input := &openapi3filter.RequestValidationInput{Request: vr, PathParams: pathParams, Route: route, Options: opts}
 	requestProblem := routeErr
+	if _, foreign := route.Operation.Extensions[foreignStandInMark]; foreign {
+		// Another platform's adapter answered as this operation does, for
+		// a path or method outside it: its documented errors are covered.
+		x.operation = route.Operation.OperationID
+	}
 	if requestProblem == nil {
 		x.operation = route.Operation.OperationID
 		requestProblem = errors.Join(openapi3filter.ValidateRequest(ctx, input), c.undocumentedRequestParts(route, r))
@@ -299,8 +308,43 @@ func (c *contract) findRoute(r *http.Request) (*routers.Route, map[string]string
 		}
 	}
 	op := c.unmatched[reason]
+	if f := c.foreignStandIn(r.URL.Path); f != nil {
+		op = f
+	}
 	stand := &routers.Route{Spec: c.doc, Path: r.URL.Path, PathItem: &openapi3.PathItem{}, Method: r.Method, Operation: op}
 	return stand, nil, fmt.Errorf("no operation serves %s %s (%s)", r.Method, r.URL.Path, reason)
+}
+
+// foreignStandInMark marks the stand-in operations of foreignStandIn.
+const foreignStandInMark = "x-stand-in"
+
+// foreignStandIn returns, for a request to one of the other platforms'
+// paths (SPEC §15) that no operation serves, a stand-in operation whose
+// responses are that platform's documented errors: its adapter answers
+// every request under its path itself (another method 405, another path
+// 404, in its platform's shape), never the API's problems. Nil for any
+// other path.
+func (c *contract) foreignStandIn(path string) *openapi3.Operation {
+	if !foreignPath(path) {
+		return nil
+	}
+	for _, docPath := range c.doc.Paths.InMatchingOrder() {
+		prefix, _, templated := strings.Cut(docPath, "{")
+		if !foreignPath(docPath) || (path != docPath && !(templated && strings.HasPrefix(path, prefix))) {
+			continue
+		}
+		for _, op := range c.doc.Paths.Value(docPath).Operations() {
+			rs := openapi3.NewResponses()
+			rs.Delete("default")
+			for code, ref := range op.Responses.Map() {
+				if code >= "400" {
+					rs.Set(code, ref)
+				}
+			}
+			return &openapi3.Operation{OperationID: op.OperationID, Responses: rs, Extensions: map[string]any{foreignStandInMark: true}}
+		}
+	}
+	return nil
 }
 
 // expand fills a path template with its parameters.
@@ -311,19 +355,26 @@ func (c *contract) expand(template string, params map[string]string) string {
 	return template
 }
 
-// authenticate checks the apiKey security scheme: the header is present.
+// authenticate checks a security scheme: an apiKey header is present, or an
+// HTTP Bearer token is (the other platforms' routes take the API key so).
 // Whether the key is known is the server's business (401), not the document's.
 func (c *contract) authenticate(unauthenticated bool) openapi3filter.AuthenticationFunc {
 	return func(_ context.Context, in *openapi3filter.AuthenticationInput) error {
 		if unauthenticated {
 			return nil
 		}
-		s := in.SecurityScheme
-		if s.Type != "apiKey" || s.In != "header" {
-			return fmt.Errorf("security scheme %q: the contract check knows only apiKey headers", in.SecuritySchemeName)
-		}
-		if in.RequestValidationInput.Request.Header.Get(s.Name) == "" {
-			return fmt.Errorf("no %s header", s.Name)
+		s, h := in.SecurityScheme, in.RequestValidationInput.Request.Header
+		switch {
+		case s.Type == "apiKey" && s.In == "header":
+			if h.Get(s.Name) == "" {
+				return fmt.Errorf("no %s header", s.Name)
+			}
+		case s.Type == "http" && strings.EqualFold(s.Scheme, "bearer"):
+			if scheme, token, _ := strings.Cut(h.Get("Authorization"), " "); !strings.EqualFold(scheme, "Bearer") || token == "" {
+				return errors.New("no Authorization: Bearer header")
+			}
+		default:
+			return fmt.Errorf("security scheme %q: the contract check knows only apiKey headers and HTTP Bearer", in.SecuritySchemeName)
 		}
 		return nil
 	}
@@ -345,8 +396,11 @@ func (c *contract) undocumentedRequestParts(route *routers.Route, r *http.Reques
 	// A key may go with any request: where no security is required (the
 	// probes) it is ignored, as the document says.
 	for _, s := range c.doc.Components.SecuritySchemes {
-		if s.Value.In == "header" {
+		switch {
+		case s.Value.Type == "apiKey" && s.Value.In == "header":
 			documented["header "+http.CanonicalHeaderKey(s.Value.Name)] = true
+		case s.Value.Type == "http":
+			documented["header Authorization"] = true
 		}
 	}
 	var errs []error
@@ -563,6 +617,47 @@ func headerOf(res *openapi3.Response, name string) *openapi3.HeaderRef {
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
+// TestOpenAPIDocumentsEveryRoute checks that the document and the router
+// agree in both directions: nothing served is undocumented, nothing
+// documented is unserved. The service is wired by app.New, as serve wires
+// it, so that the other platforms' routes it adds (httpapi.Config.Foreign)
+// are served too, and with the default configuration, which serves every
+// optional route (/metrics and /openapi.yaml on the API's own listener).
+func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
+	t.Parallel()
+	c, err := loadContract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for path, item := range c.doc.Paths.Map() {
+		for method := range item.Operations() {
+			documented[method+" "+path] = true
+		}
+	}
+	served := map[string]bool{}
+	for _, r := range app.New(pgtest.NewDB(t), app.Options{}).Handler.Routes() {
+		served[r] = true
+	}
+	var undocumented, unserved []string
+	for r := range served {
+		if !documented[r] {
+			undocumented = append(undocumented, r)
+		}
+	}
+	for r := range documented {
+		if !served[r] {
+			unserved = append(unserved, r)
+		}
+	}
+	slices.Sort(undocumented)
+	slices.Sort(unserved)
+	if len(undocumented) > 0 || len(unserved) > 0 {
+		t.Errorf("openapi.yaml and the router disagree\nserved but not documented:\n\t%s\ndocumented but not served:\n\t%s",
+			strings.Join(undocumented, "\n\t"), strings.Join(unserved, "\n\t"))
+	}
+}
+
 // TestContractCheckCatches proves the contract check fails what it should:
 // each case serves a hand-made exchange over a real listener, through
 // contractTransport, and names what the check must report ("" when the
@@ -573,9 +668,10 @@ func TestContractCheckCatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	example := func(edit func(map[string]any)) string {
+	// example is the first example of a schema, edited.
+	example := func(schema string, edit func(map[string]any)) string {
 		t.Helper()
-		m := jsonRoundTrip(t, c.doc.Components.Schemas["Customer"].Value.Examples[0]).(map[string]any)
+		m := jsonRoundTrip(t, c.doc.Components.Schemas[schema].Value.Examples[0]).(map[string]any)
 		if edit != nil {
 			edit(m)
 		}
@@ -598,7 +694,20 @@ func TestContractCheckCatches(t *testing.T) {
 		headers map[string]string
 		body    string
 	}
-	okCustomer := answer{200, map[string]string{"Content-Type": jsonCT, "ETag": `"0"`}, example(nil)}
+	okCustomer := answer{200, map[string]string{"Content-Type": jsonCT, "ETag": `"0"`}, example("Customer", nil)}
+	// The other platforms' requests and answers.
+	adobeHeaders := map[string]string{"X-Api-Key": "sk_live_test", "Authorization": "Bearer sk_live_test", "X-Correlation-Id": "corr-1"}
+	adobeJSON := map[string]string{"Content-Type": "application/json", "X-Correlation-Id": "corr-1"}
+	worldlineBody := `{"countryCode":"SE","values":[{"key":"fiscalNumber","value":"0123456789012"}]}`
+	worldlineError := func(edit func(map[string]any)) string {
+		e := map[string]any{"code": "1214", "id": "CUSTOMER_DETAILS_NOT_FOUND", "category": "CONNECTION_REJECTED",
+			"httpStatusCode": 400, "message": "No customer, or more than one, matches the lookup.", "requestId": "rid"}
+		if edit != nil {
+			edit(e)
+		}
+		return mustJSON(t, map[string]any{"errorId": "657b10dad2f94088a948bf190ef516b1", "errors": []any{e}})
+	}
+	cleengCall := `{"method":"getCustomer","params":{"customerToken":"ct_x"},"jsonrpc":"2.0","id":1}`
 	leadSource := func(edit func(map[string]any)) answer {
 		t.Helper()
 		m := jsonRoundTrip(t, c.doc.Components.Schemas["LeadSource"].Value.Examples[0]).(map[string]any)
@@ -619,12 +728,12 @@ func TestContractCheckCatches(t *testing.T) {
 		{name: "a conforming customer", method: "GET", path: "/customers/c1", answer: okCustomer},
 		{name: "a conforming customer, trailing slash", method: "GET", path: "/customers/c1/", answer: okCustomer},
 		{name: "an undocumented field", method: "GET", path: "/customers/c1",
-			answer: answer{200, okCustomer.headers, example(func(m map[string]any) { m["nickname"] = "x" })}, want: "nickname"},
+			answer: answer{200, okCustomer.headers, example("Customer", func(m map[string]any) { m["nickname"] = "x" })}, want: "nickname"},
 		{name: "an undocumented field in a nested object", method: "GET", path: "/customers/c1",
-			answer: answer{200, okCustomer.headers, example(func(m map[string]any) { m["primaryAddress"].(map[string]any)["nickname"] = "x" })}, want: "nickname"},
+			answer: answer{200, okCustomer.headers, example("Customer", func(m map[string]any) { m["primaryAddress"].(map[string]any)["nickname"] = "x" })}, want: "nickname"},
 		// Without fields, a customer is whole.
 		{name: "a missing field", method: "GET", path: "/customers/c1",
-			answer: answer{200, okCustomer.headers, example(func(m map[string]any) { delete(m, "revision") })}, want: "revision"},
+			answer: answer{200, okCustomer.headers, example("Customer", func(m map[string]any) { delete(m, "revision") })}, want: "revision"},
 		{name: "a partial customer, asked for", method: "GET", path: "/customers/c1?fields=email",
 			answer: answer{200, okCustomer.headers, `{"id":"c1","email":null}`}},
 		{name: "a partial customer, not asked for", method: "GET", path: "/customers/c1?expand=leadSource",
@@ -633,9 +742,9 @@ func TestContractCheckCatches(t *testing.T) {
 			answer: answer{200, map[string]string{"Content-Type": jsonCT, "Pagination-Total": "2", "Pagination-Limit": "100", "Pagination-Offset": "0"},
 				"[" + okCustomer.body + `,{"id":"c2"}]`}, want: "customer 1 is not a whole Customer"},
 		{name: "a field of the wrong type", method: "GET", path: "/customers/c1",
-			answer: answer{200, okCustomer.headers, example(func(m map[string]any) { m["isEddRequired"] = "no" })}, want: "isEddRequired"},
+			answer: answer{200, okCustomer.headers, example("Customer", func(m map[string]any) { m["isEddRequired"] = "no" })}, want: "isEddRequired"},
 		{name: "a field breaking its format", method: "GET", path: "/customers/c1",
-			answer: answer{200, okCustomer.headers, example(func(m map[string]any) { m["createdTime"] = "2024-05-01 12:00" })}, want: "createdTime"},
+			answer: answer{200, okCustomer.headers, example("Customer", func(m map[string]any) { m["createdTime"] = "2024-05-01 12:00" })}, want: "createdTime"},
 		{name: "a conforming lead source", method: "GET", path: "/customers/c1/lead-source", answer: leadSource(nil)},
 		{name: "an undocumented lead-source field", method: "GET", path: "/customers/c1/lead-source",
 			answer: leadSource(func(m map[string]any) { m["utmSource"] = "x" }), want: "utmSource"},
@@ -688,6 +797,52 @@ func TestContractCheckCatches(t *testing.T) {
 			answer: answer{404, map[string]string{"Content-Type": problemCT}, problem(404, nil)}, want: "status 404 is not documented"},
 		{name: "an unserved method answered 405", method: "PATCH", path: "/customers/c1", invalidRequest: "an unserved method",
 			answer: answer{405, map[string]string{"Content-Type": problemCT, "Allow": "GET, PUT, DELETE"}, problem(405, nil)}},
+
+		// The other platforms' routes: their own security, and their errors
+		// in their platforms' shapes, checked against the document.
+		{name: "an Adobe customer", method: "GET", path: "/v3/customers/c1", headers: adobeHeaders,
+			answer: answer{200, adobeJSON, example("AdobeCustomer", nil)}},
+		{name: "an Adobe customer with an undocumented member", method: "GET", path: "/v3/customers/c1", headers: adobeHeaders,
+			answer: answer{200, adobeJSON, example("AdobeCustomer", func(m map[string]any) { m["cotermDate"] = "2020-05-02" })}, want: "cotermDate"},
+		{name: "an Adobe error", method: "GET", path: "/v3/customers/c1", headers: adobeHeaders,
+			answer: answer{404, adobeJSON, `{"code":"404","message":"Invalid customer ID."}`}},
+		{name: "an Adobe error code that is not digits", method: "GET", path: "/v3/customers/c1", headers: adobeHeaders,
+			answer: answer{404, adobeJSON, `{"code":"NOT_FOUND","message":"Invalid customer ID."}`}, want: "code"},
+		{name: "a problem where Adobe's error belongs", method: "GET", path: "/v3/customers/c1", headers: adobeHeaders,
+			answer: answer{404, map[string]string{"Content-Type": problemCT}, problem(404, nil)}, want: "application/problem+json"},
+		{name: "an Adobe request without X-Correlation-Id", method: "GET", path: "/v3/customers/c1",
+			headers: map[string]string{"X-Api-Key": "sk_live_test", "Authorization": "Bearer sk_live_test"},
+			answer:  answer{400, map[string]string{"Content-Type": "application/json"}, `{"code":"400","message":"Bad request."}`}, want: "X-Correlation-Id"},
+		{name: "an Adobe request without its Bearer token", method: "GET", path: "/v3/customers/c1",
+			headers: map[string]string{"X-Api-Key": "sk_live_test", "X-Correlation-Id": "corr-1"},
+			answer:  answer{401, adobeJSON, `{"code":"401","message":"Invalid Authorization token."}`}, want: "Bearer"},
+		{name: "an Adobe path with more segments", method: "GET", path: "/v3/customers/c1/x", invalidRequest: "an unknown path",
+			answer: answer{404, map[string]string{"Content-Type": "application/json"}, `{"code":"404","message":"Invalid customer ID."}`}},
+		{name: "a problem under an Adobe path", method: "GET", path: "/v3/customers/c1/x", invalidRequest: "an unknown path",
+			answer: answer{404, map[string]string{"Content-Type": problemCT}, problem(404, nil)}, want: "application/problem+json"},
+		{name: "a Worldline lookup", method: "POST", path: "/v1/m1/products/9000/customerDetails", body: worldlineBody,
+			answer: answer{200, map[string]string{"Content-Type": "application/json"}, example("WorldlineCustomerDetails", nil)}},
+		{name: "a Worldline lookup by Bearer", method: "POST", path: "/v1/m1/products/9000/customerDetails", body: worldlineBody,
+			headers: map[string]string{"REB-APIKEY": "", "Authorization": "Bearer sk_live_test"},
+			answer:  answer{200, map[string]string{"Content-Type": "application/json"}, example("WorldlineCustomerDetails", nil)}},
+		{name: "a Worldline error", method: "POST", path: "/v1/m1/products/9000/customerDetails", body: worldlineBody,
+			answer: answer{400, map[string]string{"Content-Type": "application/json"}, worldlineError(nil)}},
+		{name: "a Worldline error without requestId", method: "POST", path: "/v1/m1/products/9000/customerDetails", body: worldlineBody,
+			answer: answer{400, map[string]string{"Content-Type": "application/json"}, worldlineError(func(m map[string]any) { delete(m, "requestId") })}, want: "requestId"},
+		{name: "a Worldline 405 in its shape", method: "GET", path: "/v1/m1/products/9000/customerDetails", invalidRequest: "an unserved method",
+			answer: answer{405, map[string]string{"Content-Type": "application/json", "Allow": "POST"}, worldlineError(nil)}},
+		{name: "a Worldline 405 as a problem", method: "GET", path: "/v1/m1/products/9000/customerDetails", invalidRequest: "an unserved method",
+			answer: answer{405, map[string]string{"Content-Type": problemCT, "Allow": "POST"}, problem(405, nil)}, want: "application/problem+json"},
+		{name: "a Cleeng result", method: "POST", path: "/3.0/json-rpc", body: cleengCall,
+			answer: answer{200, map[string]string{"Content-Type": "application/json"}, `{"jsonrpc":"2.0","result":` + example("CleengCustomer", nil) + `,"id":1}`}},
+		{name: "a Cleeng error", method: "POST", path: "/3.0/json-rpc", body: cleengCall,
+			answer: answer{200, map[string]string{"Content-Type": "application/json"}, `{"jsonrpc":"2.0","error":{"code":1,"message":"Invalid customer token"},"id":1}`}},
+		{name: "a Cleeng answer with both result and error", method: "POST", path: "/3.0/json-rpc", body: cleengCall,
+			answer: answer{200, map[string]string{"Content-Type": "application/json"},
+				`{"jsonrpc":"2.0","result":` + example("CleengCustomer", nil) + `,"error":{"code":1,"message":"Invalid customer token"},"id":1}`}, want: "response"},
+		{name: "a Cleeng error sent with an HTTP error status", method: "POST", path: "/3.0/json-rpc", body: cleengCall,
+			answer: answer{400, map[string]string{"Content-Type": "application/json"}, `{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request"},"id":null}`},
+			want:   "status 400 is not documented"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -941,7 +1096,8 @@ func TestContractCollectionAndShapes(t *testing.T) {
 
 // TestContractServerFailures checks the answers to a failing database: 503
 // from /readyz and the bare 500 problem of every operation, both as
-// documented (no internal detail in the body).
+// documented (no internal detail in the body); and the other platforms'
+// answers in their shapes (Adobe's and Worldline's 503, Cleeng's -32603).
 func TestContractServerFailures(t *testing.T) {
 	t.Parallel()
 	// Keys and organizations stay on a working database; customers are
@@ -952,7 +1108,16 @@ func TestContractServerFailures(t *testing.T) {
 	broken := postgres.New(closed)
 	keys := access.NewService(postgres.New(db))
 	a := &testAPI{t: t, db: db, access: keys}
-	a.serve(httpapi.NewServer(httpapi.Config{Customers: customers.NewService(broken), Access: keys, Ready: broken.Ready}))
+	svc := customers.NewService(broken)
+	// The other platforms' adapters, wired as internal/app wires them, over
+	// the failing customers: each answers in its platform's shape.
+	foreign := []httpapi.ForeignRoute{
+		{Method: http.MethodPost, Path: cleeng.Path, Pattern: cleeng.Path, Handler: cleeng.New(svc)},
+		{Method: http.MethodGet, Path: adobevip.PathPrefix + "{customerId}", Pattern: adobevip.PathPrefix + "*", Handler: adobevip.New(svc, keys)},
+		{Method: http.MethodPost, Path: worldline.PathPrefix + "{merchantId}/products/{paymentProductId}/customerDetails",
+			Pattern: worldline.PathPrefix + "*", Handler: worldline.New(svc, keys)},
+	}
+	a.serve(httpapi.NewServer(httpapi.Config{Customers: svc, Access: keys, Ready: broken.Ready, Foreign: foreign}))
 	a.orgID, a.key = a.newOrgKey()
 	org := "/organizations/" + a.orgID
 	for _, q := range []req{
@@ -967,20 +1132,271 @@ func TestContractServerFailures(t *testing.T) {
 		{Method: http.MethodPut, Path: "/customers/c1/lead-source", Body: map[string]any{}},
 		{Method: http.MethodPost, Path: org + "/customers/c1/lead-source", Body: map[string]any{}},
 		{Method: http.MethodDelete, Path: "/customers/c1/lead-source"},
+		// Cleeng's answer is a JSON-RPC error (-32603) in a 200; Adobe's and
+		// Worldline's a 503 in their shapes.
+		{Method: http.MethodPost, Path: cleeng.Path, NoKey: true, Body: map[string]any{"jsonrpc": "2.0", "method": "getCustomer",
+			"params": map[string]any{"customerToken": "ct_" + strings.Repeat("0", 65)}, "id": 1}},
+		{Method: http.MethodGet, Path: "/v3/customers/c1",
+			Headers: map[string]string{"X-Api-Key": a.key, "Authorization": "Bearer " + a.key, "X-Correlation-Id": "corr-1"}},
+		{Method: http.MethodPost, Path: "/v1/" + a.orgID + "/products/9000/customerDetails",
+			Body: map[string]any{"countryCode": "SE", "values": []any{map[string]any{"key": "customerId", "value": "c1"}}}},
 	} {
 		t.Run(q.Method+" "+q.Path, func(t *testing.T) {
 			t.Parallel()
 			a := a.forTest(t)
 			r := a.do(q)
 			want := http.StatusInternalServerError
-			if q.Path == "/readyz" {
+			switch {
+			case q.Path == "/readyz", foreignPath(q.Path) && q.Path != cleeng.Path:
 				want = http.StatusServiceUnavailable
+			case q.Path == cleeng.Path:
+				want = http.StatusOK
+				if e, _ := r.JSON()["error"].(map[string]any); e["code"] != float64(cleeng.CodeInternal) {
+					t.Errorf("answer %s, want JSON-RPC error %d", r.Body, cleeng.CodeInternal)
+				}
 			}
 			wantStatus(t, r, want)
 			for _, leak := range []string{"sql", "closed", "pq:", "postgres"} {
 				if strings.Contains(strings.ToLower(string(r.Body)), leak) {
 					t.Errorf("the %d tells of its cause (%q): %s", r.Status, leak, r.Body)
 				}
+			}
+		})
+	}
+}
+
+// TestContractForeignRoutes drives the other platforms' routes (SPEC §15)
+// through the contract check against the real service: their answers and
+// their errors, in their platforms' shapes rather than problem+json, each
+// checked against the document (the adapters' own tests check the rest).
+func TestContractForeignRoutes(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t)
+	a.put("ada", map[string]any{
+		"websiteId": "web-1", "locale": "fr-FR",
+		"customFields": map[string]any{"currency": "EUR", "externalReferenceId": "342"},
+		"taxNumbers":   []any{map[string]any{"type": "other", "value": "0123456789012", "isDefault": true}},
+		"primaryAddress": map[string]any{
+			"firstName": "Gustav", "lastName": "Adolfs", "organization": "Stockholm AB", "address": "Gustav Adolfs torg 22",
+			"city": "Stockholm", "region": "Stockholm", "postalCode": "111 52", "country": "SE",
+			"emails":       []any{map[string]any{"label": "work", "value": "gustav.adolfs@stockholm.example", "primary": true}},
+			"phoneNumbers": []any{map[string]any{"label": "work", "value": "0123456789", "primary": true}},
+		},
+	})
+	// twin shares ada's email and country, so a lookup by email alone
+	// finds two customers.
+	a.put("twin", map[string]any{"primaryAddress": map[string]any{"country": "SE",
+		"emails": []any{map[string]any{"label": "work", "value": "gustav.adolfs@stockholm.example", "primary": true}}}})
+	a.put("bare", map[string]any{})
+	token := func(id string) string {
+		r := a.do(req{Method: http.MethodPost, Path: "/customers/" + id + "/tokens", Body: map[string]any{}})
+		wantStatus(t, r, http.StatusCreated)
+		return r.JSON()["token"].(string)
+	}
+	adaToken, bareToken := token("ada"), token("bare")
+	reader := a.newKey(a.orgID, "GetCustomer")
+	lister := a.newKey(a.orgID, "GetCustomerCollection")
+	otherOrg, otherKey := a.newOrgKey()
+
+	call := func(tok string, id any) map[string]any {
+		m := map[string]any{"jsonrpc": "2.0", "method": "getCustomer", "params": map[string]any{"customerToken": tok}}
+		if id != nil {
+			m["id"] = id
+		}
+		return m
+	}
+	adobe := func(key, bearer string) map[string]string {
+		return map[string]string{"X-Api-Key": key, "Authorization": "Bearer " + bearer, "X-Correlation-Id": "corr-7"}
+	}
+	lookup := func(country string, kv ...string) map[string]any {
+		var values []any
+		for i := 0; i+1 < len(kv); i += 2 {
+			values = append(values, map[string]any{"key": kv[i], "value": kv[i+1]})
+		}
+		return map[string]any{"countryCode": country, "values": values}
+	}
+	details := "/v1/" + a.orgID + "/products/9000/customerDetails"
+	// rpcError is the JSON-RPC error code of an answer, 0 for a result.
+	rpcError := func(t *testing.T, r *response) float64 {
+		t.Helper()
+		e, _ := r.JSON()["error"].(map[string]any)
+		if e == nil {
+			return 0
+		}
+		return e["code"].(float64)
+	}
+	// worldlineCode is the code of a Worldline error, which must carry the
+	// answer's status and request id.
+	worldlineCode := func(t *testing.T, r *response) string {
+		t.Helper()
+		e := r.JSON()["errors"].([]any)[0].(map[string]any)
+		if e["httpStatusCode"] != float64(r.Status) || e["requestId"] != r.Header.Get("X-Request-Id") {
+			t.Errorf("error %v of a %d answer with X-Request-Id %q", e, r.Status, r.Header.Get("X-Request-Id"))
+		}
+		return e["code"].(string) + " " + fmt.Sprint(e["propertyName"])
+	}
+
+	for _, tc := range []struct {
+		name  string
+		q     req
+		want  int
+		check func(t *testing.T, r *response)
+	}{
+		// Cleeng: a customer token, and no API key.
+		{"cleeng getCustomer", req{Method: http.MethodPost, Path: "/3.0/json-rpc", NoKey: true, Body: call(adaToken, 1)}, 200,
+			func(t *testing.T, r *response) {
+				res, _ := r.JSON()["result"].(map[string]any)
+				if res["id"] != "ada" || res["displayName"] != "Gustav Adolfs" || res["currency"] != "EUR" || res["country"] != "SE" || r.JSON()["id"] != float64(1) {
+					t.Errorf("result %s", r.Body)
+				}
+			}},
+		{"cleeng getCustomer of a customer without data", req{Method: http.MethodPost, Path: "/3.0/json-rpc", NoKey: true, Body: call(bareToken, "b")}, 200,
+			func(t *testing.T, r *response) {
+				if res, _ := r.JSON()["result"].(map[string]any); res["id"] != "bare" || res["displayName"] != nil {
+					t.Errorf("result %s", r.Body)
+				}
+			}},
+		{"cleeng bad token", req{Method: http.MethodPost, Path: "/3.0/json-rpc", NoKey: true, Body: call("ct_nope", 2)}, 200,
+			func(t *testing.T, r *response) {
+				if rpcError(t, r) != 1 {
+					t.Errorf("answer %s", r.Body)
+				}
+			}},
+		{"cleeng unknown method", req{Method: http.MethodPost, Path: "/3.0/json-rpc", NoKey: true,
+			Body: map[string]any{"jsonrpc": "2.0", "method": "listCustomers", "id": 3}}, 200,
+			func(t *testing.T, r *response) {
+				if rpcError(t, r) != -32601 {
+					t.Errorf("answer %s", r.Body)
+				}
+			}},
+		{"cleeng params without a token", req{Method: http.MethodPost, Path: "/3.0/json-rpc", NoKey: true,
+			Body:           map[string]any{"jsonrpc": "2.0", "method": "getCustomer", "params": map[string]any{"customerToken": 7}, "id": 4},
+			InvalidRequest: "customerToken is not a string"}, 200,
+			func(t *testing.T, r *response) {
+				if rpcError(t, r) != -32602 {
+					t.Errorf("answer %s", r.Body)
+				}
+			}},
+		{"cleeng not JSON", req{Method: http.MethodPost, Path: "/3.0/json-rpc", NoKey: true, Body: "{nope", InvalidRequest: "not JSON"}, 200,
+			func(t *testing.T, r *response) {
+				if rpcError(t, r) != -32700 || r.JSON()["id"] != nil {
+					t.Errorf("answer %s", r.Body)
+				}
+			}},
+		{"cleeng not a request", req{Method: http.MethodPost, Path: "/3.0/json-rpc", NoKey: true,
+			Body: map[string]any{"jsonrpc": "1.0", "method": "getCustomer", "id": 5}, InvalidRequest: "jsonrpc 1.0"}, 200,
+			func(t *testing.T, r *response) {
+				if rpcError(t, r) != -32600 {
+					t.Errorf("answer %s", r.Body)
+				}
+			}},
+		{"cleeng batch", req{Method: http.MethodPost, Path: "/3.0/json-rpc", NoKey: true,
+			Body: []any{call(adaToken, 1), call(adaToken, nil), call("ct_nope", 2)}}, 200,
+			func(t *testing.T, r *response) {
+				var out []map[string]any
+				if err := json.Unmarshal(r.Body, &out); err != nil || len(out) != 2 || out[0]["id"] != float64(1) || out[1]["id"] != float64(2) {
+					t.Errorf("batch answer %s (%v)", r.Body, err)
+				}
+			}},
+		{"cleeng notification", req{Method: http.MethodPost, Path: "/3.0/json-rpc", NoKey: true, Body: call(adaToken, nil)}, 204, nil},
+		{"cleeng GET", req{Method: http.MethodGet, Path: "/3.0/json-rpc", NoKey: true, InvalidRequest: "an unserved method"}, 405,
+			func(t *testing.T, r *response) {
+				if r.Header.Get("Allow") != "POST" || rpcError(t, r) != -32600 {
+					t.Errorf("405: Allow %q, %s", r.Header.Get("Allow"), r.Body)
+				}
+			}},
+
+		// Adobe: X-Api-Key and the same key as a Bearer token.
+		{"adobe customer", req{Method: http.MethodGet, Path: "/v3/customers/ada", Headers: adobe(a.key, a.key)}, 200,
+			func(t *testing.T, r *response) {
+				c := r.JSON()
+				profile, _ := c["companyProfile"].(map[string]any)
+				if c["customerId"] != "ada" || c["externalReferenceId"] != "342" || c["resellerId"] != "web-1" || profile["companyName"] != "Stockholm AB" ||
+					len(profile["contacts"].([]any)) != 1 || r.Header.Get("X-Correlation-Id") != "corr-7" {
+					t.Errorf("customer %s, X-Correlation-Id %q", r.Body, r.Header.Get("X-Correlation-Id"))
+				}
+			}},
+		{"adobe customer without data", req{Method: http.MethodGet, Path: "/v3/customers/bare", Headers: adobe(reader, reader)}, 200,
+			func(t *testing.T, r *response) {
+				if c := r.JSON(); c["externalReferenceId"] != nil || len(c["companyProfile"].(map[string]any)["contacts"].([]any)) != 0 {
+					t.Errorf("customer %s", r.Body)
+				}
+			}},
+		{"adobe without X-Correlation-Id", req{Method: http.MethodGet, Path: "/v3/customers/ada",
+			Headers: map[string]string{"X-Api-Key": a.key, "Authorization": "Bearer " + a.key}, InvalidRequest: "no X-Correlation-Id"}, 400, nil},
+		{"adobe without Bearer", req{Method: http.MethodGet, Path: "/v3/customers/ada",
+			Headers: map[string]string{"X-Api-Key": a.key, "X-Correlation-Id": "corr-7"}, InvalidRequest: "no Bearer token"}, 401, nil},
+		{"adobe Bearer of another key", req{Method: http.MethodGet, Path: "/v3/customers/ada", Headers: adobe(a.key, reader)}, 401, nil},
+		{"adobe unknown key", req{Method: http.MethodGet, Path: "/v3/customers/ada", Headers: adobe("sk_live_nope", "sk_live_nope")}, 403, nil},
+		{"adobe key without GetCustomer", req{Method: http.MethodGet, Path: "/v3/customers/ada", Headers: adobe(lister, lister)}, 403, nil},
+		{"adobe unknown customer", req{Method: http.MethodGet, Path: "/v3/customers/nobody", Headers: adobe(a.key, a.key)}, 404, nil},
+		{"adobe another organization's customer", req{Method: http.MethodGet, Path: "/v3/customers/ada", Headers: adobe(otherKey, otherKey)}, 404, nil},
+		{"adobe POST", req{Method: http.MethodPost, Path: "/v3/customers/ada", Headers: adobe(a.key, a.key), InvalidRequest: "an unserved method"}, 405,
+			func(t *testing.T, r *response) {
+				if r.Header.Get("Allow") != "GET" {
+					t.Errorf("Allow %q", r.Header.Get("Allow"))
+				}
+			}},
+		{"adobe path with more segments", req{Method: http.MethodGet, Path: "/v3/customers/ada/x", Headers: adobe(a.key, a.key), InvalidRequest: "an unknown path"}, 404, nil},
+
+		// Worldline: REB-APIKEY or a Bearer token; the merchant is the organization.
+		{"worldline by fiscal number", req{Method: http.MethodPost, Path: details, Body: lookup("se", "fiscalNumber", "0123456789012")}, 200,
+			func(t *testing.T, r *response) {
+				if d := r.JSON(); d["surname"] != "Adolfs" || d["zip"] != "111 52" || d["languageCode"] != "fr" || d["country"] != "SE" {
+					t.Errorf("details %s", r.Body)
+				}
+			}},
+		{"worldline by Bearer", req{Method: http.MethodPost, Path: details, NoKey: true, Headers: map[string]string{"Authorization": "Bearer " + reader},
+			Body: lookup("SE", "emailAddress", "gustav.adolfs@stockholm.example", "customerId", "twin")}, 200,
+			func(t *testing.T, r *response) {
+				if d := r.JSON(); d["fiscalNumber"] != "" || d["emailAddress"] != "gustav.adolfs@stockholm.example" {
+					t.Errorf("details %s", r.Body)
+				}
+			}},
+		{"worldline two matches", req{Method: http.MethodPost, Path: details, Body: lookup("SE", "emailAddress", "gustav.adolfs@stockholm.example")}, 400,
+			func(t *testing.T, r *response) {
+				if got := worldlineCode(t, r); got != "1214 <nil>" {
+					t.Errorf("error %s", got)
+				}
+			}},
+		{"worldline no match", req{Method: http.MethodPost, Path: details, Body: lookup("GB", "fiscalNumber", "0123456789012")}, 400,
+			func(t *testing.T, r *response) {
+				if got := worldlineCode(t, r); got != "1214 <nil>" {
+					t.Errorf("error %s", got)
+				}
+			}},
+		{"worldline unknown key", req{Method: http.MethodPost, Path: details, Body: lookup("SE", "ssn", "1"), InvalidRequest: "an unknown key"}, 400,
+			func(t *testing.T, r *response) {
+				if got := worldlineCode(t, r); got != "21000020 values[0].key" {
+					t.Errorf("error %s", got)
+				}
+			}},
+		{"worldline without countryCode", req{Method: http.MethodPost, Path: details, Body: map[string]any{"values": []any{}}, InvalidRequest: "no countryCode"}, 400,
+			func(t *testing.T, r *response) {
+				if got := worldlineCode(t, r); got != "21000020 countryCode" {
+					t.Errorf("error %s", got)
+				}
+			}},
+		{"worldline without a key", req{Method: http.MethodPost, Path: details, NoKey: true, Body: lookup("SE", "customerId", "ada")}, 401,
+			func(t *testing.T, r *response) { worldlineCode(t, r) }},
+		{"worldline another merchant", req{Method: http.MethodPost, Path: "/v1/" + otherOrg + "/products/9000/customerDetails", Body: lookup("SE", "customerId", "ada")}, 403,
+			func(t *testing.T, r *response) { worldlineCode(t, r) }},
+		{"worldline key without GetCustomer", req{Method: http.MethodPost, Path: details, Key: lister, Body: lookup("SE", "customerId", "ada")}, 403, nil},
+		{"worldline GET", req{Method: http.MethodGet, Path: details, InvalidRequest: "an unserved method"}, 405,
+			func(t *testing.T, r *response) {
+				if r.Header.Get("Allow") != "POST" {
+					t.Errorf("Allow %q", r.Header.Get("Allow"))
+				}
+			}},
+		{"worldline unknown path", req{Method: http.MethodPost, Path: "/v1/" + a.orgID + "/products/9000/other", Body: lookup("SE", "customerId", "ada"),
+			InvalidRequest: "an unknown path"}, 404, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := a.forTest(t).do(tc.q)
+			wantStatus(t, r, tc.want)
+			if tc.check != nil {
+				tc.check(t, r)
 			}
 		})
 	}

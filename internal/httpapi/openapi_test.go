@@ -9,6 +9,9 @@ import (
 	"testing"
 
 	"github.com/billing/customers-api/internal/access"
+	"github.com/billing/customers-api/internal/adapters/adobevip"
+	"github.com/billing/customers-api/internal/adapters/cleeng"
+	"github.com/billing/customers-api/internal/adapters/worldline"
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
@@ -58,38 +61,30 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 	}
 }
 
-// TestOpenAPIDocumentsEveryRoute checks that the document and the router
-// agree in both directions: nothing served is undocumented, nothing
-// documented is unserved.
-func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
-	documented := documentedOperations(openAPIDoc(t))
-	served := map[string]bool{}
-	// Every optional route on: the document describes them all.
-	for _, r := range NewServer(Config{MetricsHandler: http.NotFoundHandler(), OpenAPI: []byte("openapi: 3.1.0")}).Routes() {
-		served[r] = true
-	}
-	var undocumented, unserved []string
-	for r := range served {
-		if documented[r] == nil {
-			undocumented = append(undocumented, r)
-		}
-	}
-	for r := range documented {
-		if !served[r] {
-			unserved = append(unserved, r)
-		}
-	}
-	slices.Sort(undocumented)
-	slices.Sort(unserved)
-	if len(undocumented) > 0 || len(unserved) > 0 {
-		t.Errorf("openapi.yaml and the router disagree\nserved but not documented:\n\t%s\ndocumented but not served:\n\t%s",
-			strings.Join(undocumented, "\n\t"), strings.Join(unserved, "\n\t"))
-	}
+// The route test, TestOpenAPIDocumentsEveryRoute, is in contract_test.go:
+// it builds the service with app.New, as serve does, so that the other
+// platforms' routes (Config.Foreign, which internal/app wires and this
+// package may not import) are served too.
+
+// foreignOperations are the other platforms' routes (SPEC §15) that
+// internal/app wires into Config.Foreign, as "METHOD /path" the document
+// names them, with the permission each requires of its API key: "" for
+// Cleeng's, which a customer token authenticates instead. They have their
+// own security requirements and answer errors in their platforms' shapes.
+var foreignOperations = map[string]string{
+	// Cleeng's getCustomer (JSON-RPC 2.0).
+	http.MethodPost + " " + cleeng.Path: "",
+	// Adobe VIP Marketplace's customer account.
+	http.MethodGet + " " + adobevip.PathPrefix + "{customerId}": access.GetCustomer,
+	// Worldline's customerDetails lookup.
+	http.MethodPost + " " + worldline.PathPrefix + "{merchantId}/products/{paymentProductId}/customerDetails": access.GetCustomer,
 }
 
 // TestOpenAPIPermissions checks that each authenticated operation names, in
-// x-permission, the permission the router actually requires for it, and that
-// only the health probes are documented without security.
+// x-permission, the permission the router actually requires for it, that
+// the other platforms' routes have security requirements of their own, and
+// that only the probes, the metrics, this document and Cleeng's route are
+// documented without security.
 func TestOpenAPIPermissions(t *testing.T) {
 	doc := openAPIDoc(t)
 	required := map[string]string{} // "METHOD /pattern" → operation id required
@@ -98,6 +93,10 @@ func TestOpenAPIPermissions(t *testing.T) {
 		required[rt.method+" /organizations/{organizationId}"+rt.pattern] = rt.operation
 	}
 	for key, op := range documentedOperations(doc) {
+		if want, foreign := foreignOperations[key]; foreign {
+			checkForeignSecurity(t, doc, key, op, want)
+			continue
+		}
 		want, authenticated := required[key]
 		if !authenticated {
 			if op.Security == nil || len(*op.Security) != 0 {
@@ -118,16 +117,59 @@ func TestOpenAPIPermissions(t *testing.T) {
 	}
 }
 
+// checkForeignSecurity checks the security of one of the other platforms'
+// routes: none when it needs no permission (a customer token authenticates
+// Cleeng's calls), else requirements of its own, each naming only schemes
+// the document defines, and x-permission naming the permission it needs.
+func checkForeignSecurity(t *testing.T, doc *openapi3.T, key string, op *openapi3.Operation, want string) {
+	t.Helper()
+	got, _ := op.Extensions["x-permission"].(string)
+	if want == "" {
+		if op.Security == nil || len(*op.Security) != 0 {
+			t.Errorf("%s: authenticated by no API key, so it should say security: []", key)
+		}
+		if got != "" {
+			t.Errorf("%s: x-permission %q on a route no API key calls", key, got)
+		}
+		return
+	}
+	if op.Security == nil || len(*op.Security) == 0 {
+		t.Errorf("%s: another platform's route should state its own security requirements", key)
+	} else {
+		for _, req := range *op.Security {
+			for name := range req {
+				if doc.Components.SecuritySchemes[name] == nil {
+					t.Errorf("%s: security scheme %q is not defined", key, name)
+				}
+			}
+		}
+	}
+	if got != want {
+		t.Errorf("%s: x-permission %q, but the adapter requires %q", key, got, want)
+	}
+}
+
 // TestOpenAPIResponseEnvelope checks what every response must document:
-// X-Request-Id, and for errors a Problem body as application/problem+json.
+// X-Request-Id, and for errors a Problem body as application/problem+json;
+// the other platforms' routes answer errors in their platforms' shapes
+// instead (as JSON), but a failure of the server itself (500) is the
+// Problem there too.
 func TestOpenAPIResponseEnvelope(t *testing.T) {
 	for key, op := range documentedOperations(openAPIDoc(t)) {
+		_, foreign := foreignOperations[key]
 		for code, ref := range op.Responses.Map() {
 			res := ref.Value
 			if res.Headers["X-Request-Id"] == nil {
 				t.Errorf("%s %s: no X-Request-Id header", key, code)
 			}
-			if code >= "400" {
+			if foreign && code >= "400" && code != "500" {
+				mt := res.Content.Get("application/json")
+				if mt == nil || len(res.Content) != 1 || mt.Schema == nil {
+					t.Errorf("%s %s: error content is not just application/json with a schema", key, code)
+				} else if mt.Schema.Ref == "#/components/schemas/Problem" {
+					t.Errorf("%s %s: an error in the Problem shape, not the platform's", key, code)
+				}
+			} else if code >= "400" {
 				mt := res.Content.Get("application/problem+json")
 				if mt == nil || len(res.Content) != 1 {
 					t.Errorf("%s %s: error content is not just application/problem+json", key, code)

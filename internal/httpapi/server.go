@@ -28,6 +28,10 @@ type Config struct {
 	Access    *access.Service
 	// Webhooks serves the webhook routes.
 	Webhooks *webhooks.Service
+	// Foreign are the routes of other platforms' APIs (SPEC §15), each
+	// served by its own adapter with its own authentication and error
+	// shape, beside the API and outside its layouts.
+	Foreign []ForeignRoute
 	// Ready reports whether the service can serve (the database answers),
 	// promptly, and why not; its error's text is shown to the caller.
 	Ready  func(context.Context) error
@@ -55,6 +59,16 @@ type Config struct {
 	Idempotency idempotency.Store
 }
 
+// ForeignRoute is one route of another platform's API.
+type ForeignRoute struct {
+	Method string
+	// Path is the route as openapi.yaml names it, e.g.
+	// /v3/customers/{customerId}; Pattern the chi pattern that serves it,
+	// e.g. /v3/customers/*.
+	Path, Pattern string
+	Handler       http.Handler
+}
+
 // Server is the HTTP API. It is an http.Handler.
 type Server struct {
 	customers *customers.Service
@@ -71,6 +85,7 @@ type Server struct {
 	// serveMetrics and serveOpenAPI: GET /metrics and GET /openapi.yaml
 	// are served.
 	serveMetrics, serveOpenAPI bool
+	foreign                    []ForeignRoute
 	inFlight                   sync.Map // *statusRecorder → InFlight
 	api                        chi.Router
 	handler                    http.Handler
@@ -82,7 +97,7 @@ func NewServer(cfg Config) *Server {
 		customers: cfg.Customers, access: cfg.Access, webhooks: cfg.Webhooks, ready: cfg.Ready, log: cfg.Logger,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), cors: cfg.CORSOrigins,
 		metrics: newMetrics(cfg.Metrics), limiter: newRateLimiter(cfg.RateLimit), idempotency: cfg.Idempotency,
-		serveMetrics: cfg.MetricsHandler != nil, serveOpenAPI: cfg.OpenAPI != nil,
+		serveMetrics: cfg.MetricsHandler != nil, serveOpenAPI: cfg.OpenAPI != nil, foreign: cfg.Foreign,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -106,6 +121,9 @@ func NewServer(cfg Config) *Server {
 			w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
 			_, _ = w.Write(doc)
 		}))
+	}
+	for _, f := range cfg.Foreign {
+		root.Handle(f.Pattern, f.Handler)
 	}
 
 	s.api = chi.NewRouter()
@@ -176,6 +194,9 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/webhooks/{id}/rotate-secret", access.PutWebhook, s.rotateWebhookSecret},
 		{http.MethodGet, "/webhooks/{id}/deliveries", access.GetWebhook, s.listDeliveries},
 		{http.MethodPost, "/webhooks/{id}/deliveries/{deliveryId}/retry", access.PutWebhook, s.retryDelivery},
+		{http.MethodGet, "/customers/{id}/tokens", access.GetCustomerTokenCollection, s.listTokens},
+		{http.MethodPost, "/customers/{id}/tokens", access.PostCustomerToken, s.createToken},
+		{http.MethodDelete, "/customers/{id}/tokens/{tokenId}", access.DeleteCustomerToken, s.deleteToken},
 	}
 }
 
@@ -222,6 +243,9 @@ func (s *Server) Routes() []string {
 		return nil
 	})
 	out = append(out, "GET /healthz", "GET /readyz")
+	for _, f := range s.foreign {
+		out = append(out, f.Method+" "+f.Path)
+	}
 	if s.serveMetrics {
 		out = append(out, "GET /metrics")
 	}

@@ -51,22 +51,16 @@ type webhookIn struct {
 // what it stores for replays instead of the body it sends.
 type storedAnswer interface{ storeInstead(body []byte) }
 
-// writeWithSecret answers status with webhook wh and its new secret, and
-// has a replay of this answer carry the secret as null.
-func writeWithSecret(w http.ResponseWriter, status int, wh *webhooks.Webhook, base string) {
-	out := toWebhookOut(wh, base)
+// writeWithSecret answers status with out, whose field *field shows
+// secret; the stored copy that an idempotent replay gets has it null.
+func writeWithSecret(w http.ResponseWriter, status int, out any, field *json.RawMessage, secret string) {
 	if sa, ok := w.(storedAnswer); ok {
-		out.Secret = json.RawMessage("null")
+		*field = json.RawMessage("null")
 		stored, _ := json.Marshal(out)
 		sa.storeInstead(stored)
 	}
-	secret, _ := json.Marshal(wh.Secret)
-	out.Secret = secret
+	*field, _ = json.Marshal(secret)
 	writeJSON(w, status, out)
-}
-
-func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
-	return servePage(s, w, r, s.webhooks.List, toWebhookOut)
 }
 
 func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
@@ -80,7 +74,8 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	}
 	base := s.baseURL(r)
 	w.Header().Set("Location", webhookURL(base, wh.ID))
-	writeWithSecret(w, http.StatusCreated, wh, base)
+	out := toWebhookOut(wh, base)
+	writeWithSecret(w, http.StatusCreated, &out, &out.Secret, wh.Secret)
 	return nil
 }
 
@@ -119,7 +114,8 @@ func (s *Server) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	writeWithSecret(w, http.StatusOK, wh, s.baseURL(r))
+	out := toWebhookOut(wh, s.baseURL(r))
+	writeWithSecret(w, http.StatusOK, &out, &out.Secret, wh.Secret)
 	return nil
 }
 
@@ -194,4 +190,8 @@ func RenderEvent(base string, e webhooks.Event) []byte {
 	buf = append(buf, `},"_links":[`...)
 	buf = appendLink(buf, "customer", customerURL(base, e.CustomerID))
 	return append(buf, "]}"...)
+}
+
+func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) error {
+	return servePage(s, w, r, s.webhooks.List, toWebhookOut)
 }

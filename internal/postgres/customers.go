@@ -461,5 +461,8 @@ func (t *customerTx) RecordMerge(ctx context.Context, source, target string, at 
 	if _, err := t.q.exec(ctx, sqlMoveTimeline, t.orgID, source, target); err != nil {
 		return fmt.Errorf("move timeline: %w", err)
 	}
+	if _, err := t.q.exec(ctx, sqlMoveTokens, t.orgID, source, target); err != nil {
+		return fmt.Errorf("move customer tokens: %w", err)
+	}
 	return nil
 }

@@ -27,7 +27,10 @@ type collection struct {
 // not "", is the start of lq.Q's condition, closed by its parameter:
 // "lower(t.name) LIKE lower(".
 func listPage[T any](ctx context.Context, s *Store, c collection, where string, args []any, qWhere string, lq customers.ListQuery, fields func(*T) []any) (total int64, out []T, err error) {
-	if lq.Q != "" && qWhere != "" {
+	if lq.Q != "" && qWhere == "" {
+		return 0, nil, customers.BadQuery("q", 0, "this collection has no text to search; use filter")
+	}
+	if lq.Q != "" {
 		args = append(args, filter.ContainsPattern(lq.Q))
 		where += " AND " + qWhere + "$" + strconv.Itoa(len(args)) + "::text)"
 	}

@@ -18,7 +18,9 @@ import (
 // each with the customer's representation now, kept only when an active
 // webhook of the organization wants that type; and a pending delivery for
 // each such webhook, due at once. Data-modifying WITH queries all run to
-// completion, read or not.
+// completion, read or not; the statement's own SELECT counts the
+// deliveries and may read the changed customer's view besides, sparing
+// the write a round trip (RecordView).
 const recordMessages = `
 	INSERT INTO customer_timeline_messages (organization_id, id, customer_id, type, message, revision,
 		request_id, api_key_id, changes, triggered_by, occurred_time, custom_event_type, custom_data, system)
@@ -29,15 +31,11 @@ const recordMessages = `
 		AS x(id, customer_id, type, message, request_id, api_key_id, changes, triggered_by, occurred_time, custom_event_type, custom_data, system)
 	JOIN customer_representations r ON r.organization_id = $1 AND r.customer_id = x.customer_id`
 
-const sqlRecordMessages = recordMessages
-
 // wantsEvent is true for an active webhook w that subscribes to event
 // type t (an empty filter subscribes to all).
 const wantsEvent = `w.organization_id = $1 AND w.status = 'active' AND (w.events_filter = '{}' OR %s = ANY (w.events_filter))`
 
-var sqlRecord = `
-WITH m AS (` + recordMessages + `
-), e AS (
+var recordEvents = `, e AS (
 	INSERT INTO customer_events (organization_id, id, type, customer_id, revision, occurred_time, customer,
 		has_lead_source, website_id, payment_instrument_id, duplicate)
 	SELECT $1, gen_random_uuid(), x.type, r.customer_id, r.revision, x.occurred_time, r.body,
@@ -48,12 +46,40 @@ WITH m AS (` + recordMessages + `
 	LEFT JOIN customer_representations d ON d.organization_id = $1 AND d.customer_id = x.duplicate_id
 	WHERE EXISTS (SELECT 1 FROM webhooks w WHERE ` + fmt.Sprintf(wantsEvent, "x.type") + `)
 	RETURNING id, type, customer_id
-)
-INSERT INTO webhook_deliveries (organization_id, id, webhook_id, event_id, event_type, customer_id, status, next_attempt_time, created_time)
-SELECT $1, gen_random_uuid(), w.id, e.id, e.type, e.customer_id, 'pending', clock_timestamp(), clock_timestamp()
-FROM e JOIN webhooks w ON ` + fmt.Sprintf(wantsEvent, "e.type")
+), deliveries AS (
+	INSERT INTO webhook_deliveries (organization_id, id, webhook_id, event_id, event_type, customer_id, status, next_attempt_time, created_time)
+	SELECT $1, gen_random_uuid(), w.id, e.id, e.type, e.customer_id, 'pending', clock_timestamp(), clock_timestamp()
+	FROM e JOIN webhooks w ON ` + fmt.Sprintf(wantsEvent, "e.type") + `
+	RETURNING 1
+)`
 
-func (t *customerTx) Record(ctx context.Context, r customers.Record) error {
+// recordSQL is the record statement: with events or without, selecting
+// the count of deliveries and then what tail selects (nothing, or a view).
+func recordSQL(events bool, tail string) string {
+	q := `WITH m AS (` + recordMessages + `)`
+	count := "0"
+	if events {
+		q += recordEvents
+		count = "(SELECT count(*) FROM deliveries)"
+	}
+	return q + `
+SELECT ` + count + tail
+}
+
+// The record statements, by whether there are events and what the view asks.
+var (
+	sqlRecord = [2]string{recordSQL(false, ""), recordSQL(true, "")}
+	viewTail  = func(opt customers.ViewOptions, idParam string) string {
+		return `, ` + viewSelect(opt) + viewFrom + ` WHERE r.organization_id = $1 AND r.customer_id = ` + idParam
+	}
+	sqlRecordView = [2][2]string{
+		{recordSQL(false, viewTail(customers.ViewOptions{}, "$14")), recordSQL(false, viewTail(customers.ViewOptions{LeadSource: true}, "$14"))},
+		{recordSQL(true, viewTail(customers.ViewOptions{}, "$18")), recordSQL(true, viewTail(customers.ViewOptions{LeadSource: true}, "$18"))},
+	}
+)
+
+// recordArgs are the record statement's arguments.
+func (t *customerTx) recordArgs(r customers.Record) []any {
 	n := len(r.Messages)
 	ids, custs, types, texts := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	reqs, keys, changes, by := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -70,25 +96,53 @@ func (t *customerTx) Record(ctx context.Context, r customers.Record) error {
 		pq.StringArray(reqs), pq.StringArray(keys), pq.StringArray(changes), pq.StringArray(by),
 		pq.Array(times), pq.StringArray(cets), pq.StringArray(data), pq.BoolArray(system)}
 	if len(r.Events) == 0 {
-		if _, err := t.q.exec(ctx, sqlRecordMessages, args...); err != nil {
-			return fmt.Errorf("record timeline: %w", err)
-		}
-		return nil
+		return args
 	}
 	k := len(r.Events)
 	etypes, ecusts, dups, etimes := make([]string, k), make([]string, k), make([]string, k), make([]time.Time, k)
 	for i, e := range r.Events {
 		etypes[i], ecusts[i], dups[i], etimes[i] = e.Type, e.CustomerID, e.DuplicateID, e.OccurredTime
 	}
-	args = append(args, pq.StringArray(etypes), pq.StringArray(ecusts), pq.StringArray(dups), pq.Array(etimes))
-	deliveries, err := t.q.exec(ctx, sqlRecord, args...)
-	if err != nil {
+	return append(args, pq.StringArray(etypes), pq.StringArray(ecusts), pq.StringArray(dups), pq.Array(etimes))
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (t *customerTx) Record(ctx context.Context, r customers.Record) error {
+	var deliveries int64
+	if err := t.q.queryRow(ctx, sqlRecord[b2i(len(r.Events) > 0)], t.recordArgs(r)...).Scan(&deliveries); err != nil {
 		return fmt.Errorf("record change: %w", err)
 	}
 	if deliveries > 0 {
 		t.q.enqueued = true
 	}
 	return nil
+}
+
+func (t *customerTx) RecordView(ctx context.Context, r customers.Record, id string, opt customers.ViewOptions) (*customers.View, error) {
+	query := sqlRecordView[b2i(len(r.Events) > 0)][b2i(opt.LeadSource)]
+	rows, err := t.q.query(ctx, query, append(t.recordArgs(r), id)...)
+	if err != nil {
+		return nil, fmt.Errorf("record change and read customer: %w", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return nil, fmt.Errorf("record change: customer %q not found after its change: %w", id, rowsErr(rows, "read customer"))
+	}
+	var v customers.View
+	var deliveries int64
+	if err := scanView(rows, &v, opt, &deliveries); err != nil {
+		return nil, fmt.Errorf("scan customer: %w", err)
+	}
+	if deliveries > 0 {
+		t.q.enqueued = true
+	}
+	return ownJSON(&v), rowsErr(rows, "record change and read customer")
 }
 
 const messageColumns = `m.id, m.customer_id, m.type, m.message, m.revision, COALESCE(m.request_id, ''), COALESCE(m.api_key_id, ''),

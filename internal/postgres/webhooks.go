@@ -269,68 +269,84 @@ func (s *Store) strings(ctx context.Context, what, query string, args ...any) ([
 	return out, err
 }
 
-// The claim takes due deliveries of one organization (SKIP LOCKED: rows
-// another claim holds are passed over, never waited for) and leases them:
-// due again only after the lease, one attempt more. It returns what an
-// attempt needs, the webhook's current secret and headers included.
+// The claim locks due deliveries of one organization (SKIP LOCKED: rows
+// another transaction holds are passed over, never waited for) and
+// returns what an attempt needs, the webhook's current secret and headers
+// included; the locks last until the outcomes are recorded.
 const sqlClaim = `
-WITH due AS (
-	SELECT d.id FROM webhook_deliveries d
-	WHERE d.organization_id = $1 AND d.status = 'pending' AND d.next_attempt_time <= clock_timestamp() AND ` + activeFor + `
-	ORDER BY d.next_attempt_time
-	LIMIT $2
-	FOR UPDATE OF d SKIP LOCKED
-)
-UPDATE webhook_deliveries d SET attempts = d.attempts + 1, last_attempt_time = clock_timestamp(),
-	next_attempt_time = clock_timestamp() + $3 * interval '1 millisecond'
-FROM due, webhooks w, customer_events e
-WHERE d.organization_id = $1 AND d.id = due.id
-	AND w.organization_id = $1 AND w.id = d.webhook_id
-	AND e.organization_id = $1 AND e.id = d.event_id
-RETURNING d.id, d.attempts, w.id, w.url, w.headers, w.secret,
-	e.id, e.type, e.customer_id, e.revision, e.occurred_time, e.customer, e.has_lead_source, e.website_id, e.payment_instrument_id, e.duplicate`
+SELECT d.id, d.attempts + 1, w.id, w.url, w.headers, w.secret,
+	e.id, e.type, e.customer_id, e.revision, e.occurred_time, e.customer, e.has_lead_source, e.website_id, e.payment_instrument_id, e.duplicate
+FROM webhook_deliveries d
+JOIN webhooks w ON w.organization_id = d.organization_id AND w.id = d.webhook_id AND w.status = 'active'
+JOIN customer_events e ON e.organization_id = d.organization_id AND e.id = d.event_id
+WHERE d.organization_id = $1 AND d.status = 'pending' AND d.next_attempt_time <= clock_timestamp()
+ORDER BY d.next_attempt_time
+LIMIT $2
+FOR UPDATE OF d SKIP LOCKED`
 
-// Claim implements webhooks.Store.
-func (s *Store) Claim(ctx context.Context, orgID string, limit int, lease time.Duration) ([]webhooks.Claimed, error) {
-	var out []webhooks.Claimed
-	err := s.do(ctx, func(ctx context.Context, q querier) error {
-		out = nil
-		rows, err := q.query(ctx, sqlClaim, orgID, limit, lease.Milliseconds())
+// The outcomes of a batch, in one statement: each delivery one attempt
+// more, attempted when the claim was made.
+const sqlRecordAttempts = `
+UPDATE webhook_deliveries d SET status = o.status, attempts = d.attempts + 1, last_attempt_time = now(),
+	next_attempt_time = CASE WHEN o.status = 'pending' THEN clock_timestamp() + o.retry_ms * interval '1 millisecond' END,
+	last_response_status = o.response_status, last_error = o.error
+FROM unnest($2::uuid[], $3::text[], $4::bigint[], $5::int[], $6::text[]) AS o(id, status, retry_ms, response_status, error)
+WHERE d.organization_id = $1 AND d.id = o.id`
+
+// Deliver implements webhooks.Store.
+func (s *Store) Deliver(ctx context.Context, orgID string, limit int, attempt func(context.Context, []webhooks.Claimed) []webhooks.Outcome) (int, error) {
+	var n int
+	err := s.inTx(ctx, func(tx *txQuerier) error {
+		claimed, err := claim(ctx, tx, orgID, limit)
+		n = len(claimed)
+		if err != nil || n == 0 {
+			return err
+		}
+		outcomes := attempt(ctx, claimed)
+		ids, statuses, errs := make([]string, n), make([]string, n), make([]sql.NullString, n)
+		retry, codes := make([]int64, n), make([]sql.NullInt64, n)
+		for i, o := range outcomes {
+			ids[i], statuses[i], retry[i] = claimed[i].DeliveryID, o.Status, o.RetryIn.Milliseconds()
+			if o.ResponseStatus != nil {
+				codes[i] = sql.NullInt64{Int64: int64(*o.ResponseStatus), Valid: true}
+			}
+			if o.Error != nil {
+				errs[i] = sql.NullString{String: *o.Error, Valid: true}
+			}
+		}
+		_, err = tx.exec(ctx, sqlRecordAttempts, orgID, pq.StringArray(ids), pq.StringArray(statuses), pq.Int64Array(retry),
+			pq.Array(codes), pq.Array(errs))
 		if err != nil {
-			return fmt.Errorf("claim deliveries: %w", err)
+			return fmt.Errorf("record delivery attempts: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			c := webhooks.Claimed{OrganizationID: orgID}
-			var headers []byte
-			e := &c.Event
-			if err := rows.Scan(&c.DeliveryID, &c.Attempt, &c.WebhookID, &c.URL, &headers, &c.Secret,
-				&e.ID, &e.Type, &e.CustomerID, &e.Revision, &e.OccurredTime, (*rawJSON)(&e.Customer), &e.HasLeadSource,
-				&e.WebsiteID, &e.PaymentInstrumentID, (*rawJSON)(&e.Duplicate)); err != nil {
-				return fmt.Errorf("scan claimed delivery: %w", err)
-			}
-			if err := json.Unmarshal(headers, &c.Headers); err != nil {
-				return fmt.Errorf("webhook %s headers: %w", c.WebhookID, err)
-			}
-			e.OccurredTime = e.OccurredTime.UTC()
-			out = append(out, c)
-		}
-		return rowsErr(rows, "claim deliveries")
+		return nil
 	})
-	return out, err
+	return n, err
 }
 
-const sqlFinish = `UPDATE webhook_deliveries SET status = $4,
-	next_attempt_time = CASE WHEN $4 = 'pending' THEN clock_timestamp() + $5 * interval '1 millisecond' END,
-	last_response_status = $6, last_error = $7
-WHERE organization_id = $1 AND id = $2 AND attempts = $3 AND status = 'pending'`
-
-// Finish implements webhooks.Store.
-func (s *Store) Finish(ctx context.Context, orgID, id string, attempt int, o webhooks.Outcome) error {
-	return s.do(ctx, func(ctx context.Context, q querier) error {
-		_, err := q.exec(ctx, sqlFinish, orgID, id, attempt, o.Status, o.RetryIn.Milliseconds(), o.ResponseStatus, o.Error)
-		return err
-	})
+func claim(ctx context.Context, tx *txQuerier, orgID string, limit int) ([]webhooks.Claimed, error) {
+	rows, err := tx.query(ctx, sqlClaim, orgID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []webhooks.Claimed
+	for rows.Next() {
+		c := webhooks.Claimed{OrganizationID: orgID}
+		var headers []byte
+		e := &c.Event
+		if err := rows.Scan(&c.DeliveryID, &c.Attempt, &c.WebhookID, &c.URL, &headers, &c.Secret,
+			&e.ID, &e.Type, &e.CustomerID, &e.Revision, &e.OccurredTime, (*rawJSON)(&e.Customer), &e.HasLeadSource,
+			&e.WebsiteID, &e.PaymentInstrumentID, (*rawJSON)(&e.Duplicate)); err != nil {
+			return nil, fmt.Errorf("scan claimed delivery: %w", err)
+		}
+		if err := json.Unmarshal(headers, &c.Headers); err != nil {
+			return nil, fmt.Errorf("webhook %s headers: %w", c.WebhookID, err)
+		}
+		e.OccurredTime = e.OccurredTime.UTC()
+		out = append(out, c)
+	}
+	return out, rowsErr(rows, "claim deliveries")
 }
 
 // A batch of ended deliveries goes, and with it each event that no other
@@ -338,7 +354,11 @@ func (s *Store) Finish(ctx context.Context, orgID, id string, attempt int, o web
 const sqlPrune = `
 WITH gone AS (
 	DELETE FROM webhook_deliveries WHERE organization_id = $1 AND id IN (
-		SELECT id FROM webhook_deliveries WHERE organization_id = $1 AND status <> 'pending' AND last_attempt_time < $2 LIMIT $3)
+		(SELECT id FROM webhook_deliveries WHERE organization_id = $1 AND status <> 'pending' AND last_attempt_time < $2 LIMIT $3)
+		UNION ALL
+		-- Queued for a webhook deleted at the same instant.
+		(SELECT d.id FROM webhook_deliveries d WHERE d.organization_id = $1 AND d.status = 'pending'
+			AND NOT EXISTS (SELECT 1 FROM webhooks w WHERE w.organization_id = $1 AND w.id = d.webhook_id) LIMIT $3))
 	RETURNING id, event_id
 ), ` + dropOrphanEvents + `
 SELECT count(*) FROM gone`

@@ -49,7 +49,7 @@ type Event struct {
 	Duplicate json.RawMessage
 }
 
-// Claimed is a delivery leased to a worker for one attempt.
+// Claimed is a delivery claimed by a worker for one attempt.
 type Claimed struct {
 	OrganizationID string
 	DeliveryID     string
@@ -77,11 +77,8 @@ func (s *Service) ListDeliveries(ctx context.Context, orgID, id string, q custom
 	if _, err := s.Get(ctx, orgID, id); err != nil {
 		return 0, nil, err
 	}
-	if q.Limit < 0 || q.Limit > customers.MaxLimit {
-		return 0, nil, customers.BadQuery("limit", 0, fmt.Sprintf("must be from 0 to %d", customers.MaxLimit))
-	}
-	if q.Offset < 0 {
-		return 0, nil, customers.BadQuery("offset", 0, "must be at least 0")
+	if err := customers.CheckPage(q); err != nil {
+		return 0, nil, err
 	}
 	total, list, err := s.store.ListDeliveries(ctx, orgID, id, q)
 	if err != nil {

@@ -86,14 +86,14 @@ type Store interface {
 	// DueOrganizations lists up to limit organizations that have
 	// deliveries due now.
 	DueOrganizations(ctx context.Context, limit int) ([]string, error)
-	// Claim leases up to limit of orgID's due deliveries to active
-	// webhooks for lease: each gets one more attempt, and is due again
-	// only when the lease runs out (SKIP LOCKED: two claims never take
-	// the same delivery).
-	Claim(ctx context.Context, orgID string, limit int, lease time.Duration) ([]Claimed, error)
-	// Finish records the outcome of attempt number attempt of delivery
-	// id; it is ignored when the delivery was claimed again since.
-	Finish(ctx context.Context, orgID, id string, attempt int, o Outcome) error
+	// Deliver claims up to limit of orgID's due deliveries to active
+	// webhooks in one transaction, locking them (SKIP LOCKED: a delivery
+	// another transaction holds is passed over, never waited for, so no
+	// two workers attempt it at once), hands them to attempt, records the
+	// outcome attempt returns for each (one more attempt counted) and
+	// commits. A process that dies meanwhile leaves them as they were, due,
+	// for any worker. It returns how many it claimed.
+	Deliver(ctx context.Context, orgID string, limit int, attempt func(context.Context, []Claimed) []Outcome) (int, error)
 	// Prune deletes orgID's deliveries that ended before cutoff, and the
 	// events no delivery needs any more; it returns how many deliveries.
 	Prune(ctx context.Context, orgID string, cutoff time.Time, limit int) (int, error)
@@ -286,11 +286,8 @@ func (s *Service) Get(ctx context.Context, orgID, id string) (*Webhook, error) {
 
 // List returns the page of webhooks q asks for and the exact total.
 func (s *Service) List(ctx context.Context, orgID string, q customers.ListQuery) (int64, []Webhook, error) {
-	if q.Limit < 0 || q.Limit > customers.MaxLimit {
-		return 0, nil, customers.BadQuery("limit", 0, fmt.Sprintf("must be from 0 to %d", customers.MaxLimit))
-	}
-	if q.Offset < 0 {
-		return 0, nil, customers.BadQuery("offset", 0, "must be at least 0")
+	if err := customers.CheckPage(q); err != nil {
+		return 0, nil, err
 	}
 	total, list, err := s.store.ListWebhooks(ctx, orgID, q)
 	if err != nil {

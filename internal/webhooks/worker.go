@@ -34,10 +34,9 @@ type Config struct {
 	UserAgent string
 }
 
-// leaseMargin is how much longer than an attempt's timeout a claim holds
-// a delivery: past it, a worker that died mid-attempt has its delivery
-// attempted again by whoever claims it next.
-const leaseMargin = 30 * time.Second
+// batchSize bounds the deliveries one transaction claims: they are
+// attempted Workers at a time and recorded together.
+const batchSize = 16
 
 // maxErrorBody is how much of a failing answer's body lastError keeps.
 const maxErrorBody = 1024
@@ -111,8 +110,11 @@ func (w *Worker) OldestPendingAge() time.Duration {
 	return 0
 }
 
-// Run delivers until ctx is done, then waits for the attempts under way.
+// Run delivers until ctx is done, then waits for the batches under way.
+// Up to Workers batches (each a transaction of one organization) run at
+// once, and up to Workers attempts among them.
 func (w *Worker) Run(ctx context.Context) {
+	batches := make(chan struct{}, w.cfg.Workers)
 	slots := make(chan struct{}, w.cfg.Workers)
 	var running sync.WaitGroup
 	defer running.Wait()
@@ -120,81 +122,77 @@ func (w *Worker) Run(ctx context.Context) {
 	poll := time.NewTicker(w.cfg.Poll)
 	defer poll.Stop()
 	for {
-		w.dispatch(ctx, slots, &running)
+		w.dispatch(ctx, batches, slots, &running)
 		select {
 		case <-ctx.Done():
 			return
 		case <-w.wake:
+			// Wake-ups come with every commit that queued a delivery:
+			// waiting a moment gathers the commits of busy moments into
+			// one batch, instead of a claim per commit.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(coalesce):
+			}
 		case <-poll.C:
 		}
 	}
 }
 
-// dispatch claims and starts due deliveries while there are free slots
-// and due deliveries, never claiming more than it can start at once (a
-// claimed delivery waiting in a queue would eat into its lease).
-func (w *Worker) dispatch(ctx context.Context, slots chan struct{}, running *sync.WaitGroup) {
-	for ctx.Err() == nil {
-		orgs, err := w.store.DueOrganizations(ctx, 100)
-		if err != nil {
-			w.logError(ctx, "find due webhook deliveries", err)
-			return
-		}
-		if len(orgs) == 0 {
-			return
-		}
-		started := 0
-		for _, org := range orgs {
-			free := w.reserve(ctx, slots)
-			if free == 0 {
-				return
-			}
-			claimed, err := w.store.Claim(ctx, org, free, w.cfg.Timeout+leaseMargin)
-			if err != nil {
-				w.release(slots, free)
-				w.logError(ctx, "claim webhook deliveries", err)
-				return
-			}
-			w.release(slots, free-len(claimed))
-			for _, c := range claimed {
-				running.Add(1)
-				go func() {
-					defer running.Done()
-					defer w.release(slots, 1)
-					w.attempt(context.WithoutCancel(ctx), c)
-				}()
-			}
-			started += len(claimed)
-		}
-		if started == 0 {
-			return // due but not claimable: others' leases, or inactive webhooks
-		}
-	}
-}
+// coalesce is how long a wake-up waits for more commits to join it.
+const coalesce = 20 * time.Millisecond
 
-// reserve takes every free slot, waiting for at least one.
-func (w *Worker) reserve(ctx context.Context, slots chan struct{}) int {
-	select {
-	case slots <- struct{}{}:
-	case <-ctx.Done():
-		return 0
+// dispatch starts a batch for each organization with due deliveries, as
+// batch slots free up. A full batch wakes the worker again: more may be due.
+func (w *Worker) dispatch(ctx context.Context, batches, slots chan struct{}, running *sync.WaitGroup) {
+	orgs, err := w.store.DueOrganizations(ctx, 100)
+	if err != nil {
+		w.logError(ctx, "find due webhook deliveries", err)
+		return
 	}
-	n := 1
-	for n < cap(slots) {
+	for _, org := range orgs {
 		select {
-		case slots <- struct{}{}:
-			n++
-		default:
-			return n
+		case batches <- struct{}{}:
+		case <-ctx.Done():
+			return
 		}
+		running.Add(1)
+		go func() {
+			defer running.Done()
+			defer func() { <-batches }()
+			// Not cancelled by ctx: a batch under way is finished and
+			// recorded (each attempt is bounded by the timeout).
+			n, err := w.store.Deliver(context.WithoutCancel(ctx), org, batchSize, func(ctx context.Context, claimed []Claimed) []Outcome {
+				return w.attemptAll(ctx, claimed, slots)
+			})
+			if err != nil {
+				w.logError(ctx, "deliver webhooks", err)
+				return
+			}
+			if n == batchSize {
+				w.Wake()
+			}
+		}()
 	}
-	return n
 }
 
-func (w *Worker) release(slots chan struct{}, n int) {
-	for range n {
-		<-slots
+// attemptAll attempts the claimed deliveries, at most cap(slots) at once
+// across the process, and returns their outcomes in order.
+func (w *Worker) attemptAll(ctx context.Context, claimed []Claimed, slots chan struct{}) []Outcome {
+	out := make([]Outcome, len(claimed))
+	var wg sync.WaitGroup
+	for i, c := range claimed {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			out[i] = w.attempt(ctx, c)
+		}()
 	}
+	wg.Wait()
+	return out
 }
 
 func (w *Worker) logError(ctx context.Context, what string, err error) {
@@ -203,11 +201,11 @@ func (w *Worker) logError(ctx context.Context, what string, err error) {
 	}
 }
 
-// attempt sends one claimed delivery and records how it went.
-func (w *Worker) attempt(ctx context.Context, c Claimed) {
+// attempt sends one claimed delivery and says how it went.
+func (w *Worker) attempt(ctx context.Context, c Claimed) Outcome {
 	body := w.render(c.Event)
 	status, errText := w.send(ctx, c, body)
-	o := Outcome{}
+	o := Outcome{Status: DeliveryDelivered}
 	if status != 0 {
 		o.ResponseStatus = &status
 	}
@@ -215,19 +213,11 @@ func (w *Worker) attempt(ctx context.Context, c Claimed) {
 	if errText != "" {
 		o.Error = &errText
 		if c.Attempt <= len(w.cfg.Schedule) {
-			result = "retried"
+			result, o.Status = "retried", DeliveryPending
 			o.RetryIn = jitter(w.cfg.Schedule[c.Attempt-1])
 		} else {
-			result = DeliveryFailed
+			result, o.Status = DeliveryFailed, DeliveryFailed
 		}
-	}
-	o.Status = result
-	if result == "retried" {
-		o.Status = DeliveryPending
-	}
-	if err := w.store.Finish(ctx, c.OrganizationID, c.DeliveryID, c.Attempt, o); err != nil {
-		w.log.Error("record webhook delivery attempt", "delivery_id", c.DeliveryID, "error", err.Error())
-		return
 	}
 	if w.metrics.Attempted != nil {
 		w.metrics.Attempted(result)
@@ -239,6 +229,7 @@ func (w *Worker) attempt(ctx context.Context, c Claimed) {
 	} else {
 		w.log.Info("webhook delivery", attrs...)
 	}
+	return o
 }
 
 // jitter spreads a wait over ±20 %, so that deliveries that failed

@@ -17,7 +17,7 @@
 //
 // # Routes
 //
-// Every route of the API has a method: [Client.ListCustomers] (with
+// The API's routes have a method each: [Client.ListCustomers] (with
 // [Client.ListCustomersAt] and [Client.AllCustomers] for paging),
 // [Client.CreateCustomer], [Client.GetCustomer], [Client.PutCustomer],
 // [Client.MergeCustomer], [Client.GetLeadSource], [Client.PutLeadSource],
@@ -29,6 +29,21 @@
 // [Client.ListCustomFields], [Client.GetCustomField],
 // [Client.PutCustomField] and [Client.DeleteCustomField]. Tag and field
 // names are path-escaped by the client (a tag may be "VIP +@ gold").
+// Timelines: [Client.ListTimeline] (with [Client.ListTimelineAt]),
+// [Client.GetTimelineMessage], [Client.PostTimelineMessage] (build the
+// input with [Comment] or [CustomEvent]) and [Client.DeleteTimelineMessage].
+// Webhooks: [Client.ListWebhooks] (with [Client.ListWebhooksAt]),
+// [Client.CreateWebhook], [Client.GetWebhook], [Client.UpdateWebhook],
+// [Client.DeleteWebhook], [Client.RotateWebhookSecret],
+// [Client.ListDeliveries] (with [Client.ListDeliveriesAt]) and
+// [Client.RetryDelivery]; a receiver checks what it is sent with
+// [VerifyWebhookSignature]. Customer tokens (what Cleeng's clients
+// authenticate with): [Client.CreateCustomerToken], whose answer alone
+// holds the secret, [Client.ListCustomerTokens] (with
+// [Client.ListCustomerTokensAt]) and [Client.DeleteCustomerToken].
+// Renaming a tag (PATCH /tags/{tag}) has no method yet, and the other
+// platforms' routes (Cleeng's, Adobe VIP Marketplace's and Worldline's) are
+// for those platforms' own clients.
 // By default paths are bare (/customers/…) and the organization is the API
 // key's; [WithOrganization] switches to /organizations/{id}/customers/….
 //
@@ -36,7 +51,8 @@
 //
 // Per-call options are typed so that only the ones a method understands
 // compile: query parameters ([Limit], [Offset], [Filter], [Search], [Sort])
-// for the list, representation ([Fields], [Expand]) for the list and
+// for the lists (each documents the fields its collection knows),
+// representation ([Fields], [Expand]) for the list and
 // GetCustomer, conditions ([IfMatch], [IfNoneMatch]) for reads and writes,
 // and [WithRequestID] / [WithHeader] everywhere. An Idempotency-Key, which
 // makes a POST or DELETE safe to retry, is sent with

@@ -20,9 +20,10 @@ func newCall() *call { return &call{query: url.Values{}, header: http.Header{}} 
 // The interfaces are sealed: only this package's option types satisfy them.
 
 // ListOption changes a [Client.ListCustomers] request: a [QueryOption], a
-// [ShapeOption] or a [RequestOption]. [Client.ListTags] and
-// [Client.ListCustomFields] take it too, each documenting which options its
-// collection understands.
+// [ShapeOption] or a [RequestOption]. The other collections take it too,
+// each documenting which options it understands: [Client.ListTags],
+// [Client.ListCustomFields], [Client.ListTimeline], [Client.ListWebhooks],
+// [Client.ListDeliveries] and [Client.ListCustomerTokens].
 type ListOption interface{ applyList(*call) }
 
 // GetOption changes a [Client.GetCustomer] request: a [ShapeOption], a

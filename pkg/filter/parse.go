@@ -402,3 +402,9 @@ func parseList(param, src string, maxItems int, allowDash bool) ([]listItem, err
 	}
 	return items, nil
 }
+
+// Quote returns s as a quoted literal of the filter language, which
+// matches s exactly: no character of it is syntax, not even *.
+func Quote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
