@@ -124,6 +124,11 @@ func NewServer(cfg Config) *Server {
 	}
 	for _, f := range cfg.Foreign {
 		root.Handle(f.Pattern, f.Handler)
+		if prefix, ok := strings.CutSuffix(f.Pattern, "/*"); ok {
+			// The prefix itself (StripSlashes makes "/v3/customers/" that
+			// too) is the adapter's to answer, in its own error shape.
+			root.Handle(prefix, f.Handler)
+		}
 	}
 
 	s.api = chi.NewRouter()

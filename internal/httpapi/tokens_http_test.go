@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -69,6 +70,23 @@ func TestHTTPCustomerTokens(t *testing.T) {
 	again := a.do(q)
 	if first.JSON()["token"] == nil || again.JSON()["token"] != nil || again.Header.Get("Idempotent-Replayed") != "true" {
 		t.Errorf("replay: %s / %s", first.Body, again.Body)
+	}
+
+	// No body at all asks for the defaults.
+	wantStatus(t, a.do(req{Method: http.MethodPost, Path: "/customers/ada/tokens"}), http.StatusCreated)
+
+	// The Adobe adapter answers its bare prefix in its own shape, not the API's.
+	for _, path := range []string{"/v3/customers", "/v3/customers/"} {
+		// Not through a.do: no documented route serves the bare prefix.
+		res, err := http.Get(a.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusNotFound || strings.Contains(res.Header.Get("Content-Type"), "problem") || !strings.Contains(string(body), `"code":"404"`) {
+			t.Errorf("GET %s: %d %s %s", path, res.StatusCode, res.Header.Get("Content-Type"), body)
+		}
 	}
 
 	// Permissions and tenancy.

@@ -480,10 +480,10 @@ func TestTwoProcessesDeliverEachOf500EventsExactlyOnce(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	got := rc.waitFor(t, n, 60*time.Second)
+	rc.waitFor(t, n, 60*time.Second)
 	e.waitDeliveries(w.ID, "status:delivered", n)
 	time.Sleep(500 * time.Millisecond) // time for any duplicate to show
-	got = rc.receipts()
+	got := rc.receipts()
 	seen := map[string]int{}
 	for _, r := range got {
 		seen[r.id]++

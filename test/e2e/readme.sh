@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's curl examples are executable: this script takes the shell
 # blocks of its "Walk-through with curl", "Lead sources and merging
-# duplicates", "Tags and custom fields" and "Timeline and webhooks" sections
-# out of README.md itself (so the docs cannot drift from what is tested), runs
+# duplicates", "Tags and custom fields", "Timeline and webhooks" and "Coming
+# from Cleeng, Adobe VIP or Worldline" sections out of README.md itself (so the docs cannot drift from what is tested), runs
 # every command against a real server, and checks what the README says each
 # step answers. Any failed check, or a README step this script has no check
 # for, exits non-zero.
@@ -37,7 +37,7 @@ for tool in curl jq; do
   command -v "$tool" >/dev/null || e2e_fail "$tool is needed (scripts/ensure-e2e-tools.sh installs it)"
 done
 README=${E2E_README:-$E2E_ROOT/README.md} # E2E_README: another copy, to see the checks fail
-SECTIONS='Walk-through with curl|Lead sources and merging duplicates|Tags and custom fields|Timeline and webhooks'
+SECTIONS='Walk-through with curl|Lead sources and merging duplicates|Tags and custom fields|Timeline and webhooks|Coming from Cleeng, Adobe VIP or Worldline'
 
 # Retries within seconds, so that a rejected delivery fails during the walk.
 export WEBHOOK_RETRY_SCHEDULE=1s,1s
@@ -703,6 +703,229 @@ for step in "$steps"/*; do
     check "metric: failed" "$(metric 'customers_api_webhook_deliveries_total{result="failed"}')" 1
     check_match "metric: pending" "$(metric customers_api_webhook_deliveries_pending)" '^[0-9]+$'
     check_match "metric: oldest pending" "$(metric customers_api_webhook_oldest_pending_seconds)" '^[0-9.e+-]+$'
+    ;;
+
+  'Give ada-1 an address, a phone, a tax number and a currency (a PUT sends the whole customer)')
+    before=$(command curl -s "$API/customers/ada-1" -H "REB-APIKEY: $KEY")
+    run "$step"
+    check "status" "$(status)" 200
+    check "one revision more" "$(field .revision)" "$(($(echo "$before" | jq .revision) + 1))"
+    check "the address" "$(field '.primaryAddress | [.organization, .address, .address2, .city, .region, .postalCode, .country] | join("|")')" \
+      "Analytical Engines Ltd|12 St James Square|Second floor|London|Greater London|SW1Y 4JH|GB"
+    check "email from the primary email" "$(field .email)" ada.king@example.com
+    check "the tax number" "$(cfield '[.taxNumbers[] | [.value, .isDefault]]')" '[["GB123456789",true]]'
+    check "custom fields" "$(body | jq -cS '.customFields')" '{"currency":"GBP","externalReferenceId":"crm-1815","source-system":"legacy"}'
+    check "the rest as it was" "$(field '[.locale, .websiteId, ([.tags[].name] | join(","))] | join(" ")')" "fr-FR shop-eu french,newsletter,vip"
+    ada_created=$(field .createdTime)
+    ;;
+
+  'Issue a customer token for ada-1, valid for an hour: 201, the token shown this once')
+    run "$step"
+    check "status" "$(status)" 201
+    check_documented "$step"
+    ct_id=$(field .id)
+    check_match "id is a UUID" "$ct_id" '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+    check_match "token: ct_ and 65 base62 characters" "$(field .token)" '^ct_[0-9A-Za-z]{65}$'
+    check "an hour from createdTime to expiredTime" \
+      "$(field '(.expiredTime | fromdateiso8601) - (.createdTime | fromdateiso8601)')" 3600
+    check "Location" "$(header Location)" "$API/customers/ada-1/tokens/$ct_id"
+    check "links" "$(cfield '[._links[] | [.rel, .href]]')" \
+      "[[\"self\",\"$API/customers/ada-1/tokens/$ct_id\"],[\"customer\",\"$API/customers/ada-1\"]]"
+    check "token.json holds the answer" "$(jq -c . token.json)" "$(body | jq -c .)"
+    curl -s -X POST "$API/customers/ada-1/tokens" -H "REB-APIKEY: $KEY" -H 'Content-Type: application/json' -d '{}'
+    check "no expiresIn: a day" "$(status) $(field '(.expiredTime | fromdateiso8601) - (.createdTime | fromdateiso8601)')" "201 86400"
+    curl -s -X DELETE "$API/customers/ada-1/tokens/$(field .id)" -H "REB-APIKEY: $KEY"
+    check "... deleted again" "$(status)" 204
+    curl -s -X POST "$API/customers/ada-1/tokens" -H "REB-APIKEY: $KEY" -H 'Content-Type: application/json' -d '{"expiresIn": 2592001}'
+    check "more than 30 days: 422 naming expiresIn" "$(status) $(cfield '[.invalidFields[].field]')" '422 ["expiresIn"]'
+    curl -s -X POST "$API/customers/nobody/tokens" -H "REB-APIKEY: $KEY" -H 'Content-Type: application/json' -d '{}'
+    check "an unknown customer: 404" "$(status)" 404
+    # An Idempotency-Key replay never shows the token again (SPEC §16).
+    curl -s -X POST "$API/customers/grace-1/tokens" -H 'Idempotency-Key: readme-token-1' -H "REB-APIKEY: $KEY" \
+      -H 'Content-Type: application/json' -d '{"expiresIn": 60}'
+    first_token=$(field .token)
+    check_match "idempotent: the first answer has the token" "$first_token" '^ct_'
+    curl -s -X POST "$API/customers/grace-1/tokens" -H 'Idempotency-Key: readme-token-1' -H "REB-APIKEY: $KEY" \
+      -H 'Content-Type: application/json' -d '{"expiresIn": 60}'
+    check "idempotent: the replay has it null" "$(status) $(header Idempotent-Replayed) $(cfield '.token')" "201 true null"
+    # At most 100 live tokens a customer.
+    command curl -s -o /dev/null -X PUT "$API/customers/tok-many" -H "REB-APIKEY: $KEY" -H 'Content-Type: application/json' -d '{}'
+    for i in $(seq 100); do
+      command curl -s -o /dev/null -w '%{http_code}\n' -X POST "$API/customers/tok-many/tokens" -H "REB-APIKEY: $KEY" \
+        -H 'Content-Type: application/json' -d '{"expiresIn": 600}'
+    done | sort | uniq -c | tr -s ' ' >"$E2E_TMP/codes"
+    check "100 live tokens" "$(cat "$E2E_TMP/codes")" " 100 201"
+    curl -s -X POST "$API/customers/tok-many/tokens" -H "REB-APIKEY: $KEY" -H 'Content-Type: application/json' -d '{}'
+    check "a 101st: 409" "$(status)" 409
+    # Permissions: a key with only GetCustomer may not issue, list or revoke.
+    getonly=$(./bin/customers-api keys create --org "$E2E_DEV_ORG" --permissions GetCustomer 2>/dev/null)
+    curl -s -X POST "$API/customers/ada-1/tokens" -H "REB-APIKEY: $getonly" -H 'Content-Type: application/json' -d '{}'
+    check "without PostCustomerToken: 403" "$(status)" 403
+    curl -s "$API/customers/ada-1/tokens" -H "REB-APIKEY: $getonly"
+    check "without GetCustomerTokenCollection: 403" "$(status)" 403
+    curl -s -X DELETE "$API/customers/ada-1/tokens/$ct_id" -H "REB-APIKEY: $getonly"
+    check "without DeleteCustomerToken: 403" "$(status)" 403
+    ;;
+
+  'The token, and its id to revoke it with')
+    run "$step"
+    check_match "CT is the token" "$CT" '^ct_[0-9A-Za-z]{65}$'
+    check "CT_ID is its id" "$CT_ID" "$ct_id"
+    ;;
+
+  "Cleeng's getCustomer: the token is the only credential")
+    run "$step"
+    check "status" "$(status)" 200
+    check_match "Content-Type" "$(header Content-Type)" '^application/json(; charset=utf-8)?$'
+    check_documented "$step"
+    rpc() { # rpc BODY: POST it to the JSON-RPC endpoint, no key
+      curl -s -X POST "$API/3.0/json-rpc" -H 'Content-Type: application/json' -d "$1"
+    }
+    rpc "{\"method\": \"getCustomer\", \"params\": {\"customerToken\": \"$CT\"}, \"jsonrpc\": \"2.0\", \"id\": \"req-7\"}"
+    check "a string id is echoed" "$(cfield '[.id, .result.id]')" '["req-7","ada-1"]'
+    rpc "[{\"method\": \"getCustomer\", \"params\": {\"customerToken\": \"$CT\"}, \"jsonrpc\": \"2.0\", \"id\": 1},
+          {\"method\": \"getCustomerEmail\", \"params\": {}, \"jsonrpc\": \"2.0\", \"id\": 2},
+          {\"method\": \"getCustomer\", \"params\": {\"customerToken\": \"$CT\"}, \"jsonrpc\": \"2.0\"}]"
+    check "a batch: an array, no answer to the notification" "$(status) $(cfield '[.[] | [.id, .result.id, .error.code]]')" \
+      '200 [[1,"ada-1",null],[2,null,-32601]]'
+    rpc "{\"method\": \"getCustomer\", \"params\": {\"customerToken\": \"$CT\"}, \"jsonrpc\": \"2.0\"}"
+    check "a notification: 204, no body" "$(status) $(body)" "204 "
+    rpc '{"method": "getCustomer", "params": {'
+    check "not JSON: -32700, id null" "$(status) $(cfield '[.error.code, .id]')" '200 [-32700,null]'
+    rpc '{"method": "getCustomer", "params": {"customerToken": "x"}, "id": 3}'
+    check "no jsonrpc: -32600" "$(cfield '[.error.code, .id]')" '[-32600,3]'
+    rpc '{"method": "getCustomer", "params": {"customerToken": 7}, "jsonrpc": "2.0", "id": 4}'
+    check "customerToken not a string: -32602" "$(cfield '[.error.code, .id]')" '[-32602,4]'
+    rpc '{"method": "getCustomer", "params": {"customerToken": "ct_nonsense"}, "jsonrpc": "2.0", "id": 5}'
+    check "a made-up token: code 1" "$(cfield '.error')" '{"code":1,"message":"Invalid customer token"}'
+    # A token lasts as long as it was asked to.
+    short=$(command curl -s -X POST "$API/customers/grace-1/tokens" -H "REB-APIKEY: $KEY" \
+      -H 'Content-Type: application/json' -d '{"expiresIn": 1}' | jq -r .token)
+    sleep 2
+    rpc "{\"method\": \"getCustomer\", \"params\": {\"customerToken\": \"$short\"}, \"jsonrpc\": \"2.0\", \"id\": 6}"
+    check "an expired token: code 1" "$(cfield '.error.code')" 1
+    # Another organization's token is its own customer's, nothing else.
+    acme_ct=$(command curl -s -X POST "$API/customers/acme-1/tokens" -H "REB-APIKEY: $ACME_KEY" \
+      -H 'Content-Type: application/json' -d '{}' | jq -r .token)
+    rpc "{\"method\": \"getCustomer\", \"params\": {\"customerToken\": \"$acme_ct\"}, \"jsonrpc\": \"2.0\", \"id\": 8}"
+    check "another organization's token: its customer" "$(cfield '[.result.id, .result.locale, .result.displayName]')" '["acme-1","en-GB",null]'
+    curl -s "$API/customers/ada-1/tokens" -H "REB-APIKEY: $ACME_KEY"
+    check "another organization's key sees no ada-1" "$(status)" 404
+    # A merge moves the duplicate's tokens to its target.
+    for c in tok-target tok-dup; do
+      command curl -s -o /dev/null -X PUT "$API/customers/$c" -H "REB-APIKEY: $KEY" -H 'Content-Type: application/json' -d '{}'
+    done
+    dup_ct=$(command curl -s -X POST "$API/customers/tok-dup/tokens" -H "REB-APIKEY: $KEY" \
+      -H 'Content-Type: application/json' -d '{}' | jq -r .token)
+    curl -s -X DELETE "$API/customers/tok-dup?targetCustomerId=tok-target" -H "REB-APIKEY: $KEY"
+    check "merge: status" "$(status)" 204
+    rpc "{\"method\": \"getCustomer\", \"params\": {\"customerToken\": \"$dup_ct\"}, \"jsonrpc\": \"2.0\", \"id\": 9}"
+    check "merge: the duplicate's token reads the target" "$(cfield '.result.id')" '"tok-target"'
+    curl -s "$API/customers/tok-target/tokens" -H "REB-APIKEY: $KEY"
+    check "merge: the target lists it" "$(cfield '[.[].customerId]')" '["tok-target"]'
+    ;;
+
+  "ada-1's tokens: no secrets")
+    run "$step"
+    check "status" "$(status)" 200
+    check_documented "$step"
+    check "the token issued, no secret" "$(cfield '[.[] | [.id, has("token")]]')" "[[\"$CT_ID\",false]]"
+    check "Pagination-Total" "$(header Pagination-Total)" 1
+    ;;
+
+  'Revoke the token: 204')
+    run "$step"
+    check "status" "$(status)" 204
+    check "no body" "$(body)" ""
+    curl -s "$API/customers/ada-1/tokens" -H "REB-APIKEY: $KEY"
+    check "no longer listed" "$(cfield .)" '[]'
+    curl -s -X DELETE "$API/customers/ada-1/tokens/$CT_ID" -H "REB-APIKEY: $KEY"
+    check "revoking it again: 404" "$(status)" 404
+    ;;
+
+  "getCustomer with the revoked token: Cleeng's error code 1 (HTTP 200, as JSON-RPC has it)")
+    run "$step"
+    check "status" "$(status)" 200
+    check_documented "$step"
+    ;;
+
+  'Adobe VIP Marketplace: the key as X-Api-Key and as the Bearer token; X-Correlation-Id is echoed')
+    run "$step"
+    check "status" "$(status)" 200
+    check_match "Content-Type" "$(header Content-Type)" '^application/json(; charset=utf-8)?$'
+    check_documented "$step"
+    check "X-Correlation-Id echoed" "$(header X-Correlation-Id)" 5d0f6a2e-import-1
+    check_match "X-Request-Id made" "$(header X-Request-Id)" '.'
+    check "creationDate is createdTime" "$(field .creationDate)" "$ada_created"
+    adobe() { # adobe PATH CURL-ARGS...: GET it as Adobe's client would, with the key unless overridden
+      local path=$1
+      shift
+      curl -s "$API$path" "$@"
+    }
+    adobe /v3/customers/ada-1 -H "X-Api-Key: $KEY" -H "Authorization: Bearer $KEY" -H 'X-Correlation-Id: c-2' -H 'X-Request-Id: r-2'
+    check "X-Request-Id echoed" "$(status) $(header X-Request-Id) $(header X-Correlation-Id)" "200 r-2 c-2"
+    adobe /v3/customers/ada-1 -H "X-Api-Key: $KEY" -H "Authorization: Bearer $KEY"
+    check "no X-Correlation-Id: 400" "$(status) $(field .code)" "400 400"
+    adobe /v3/customers/ada-1 -H "X-Api-Key: $KEY" -H 'X-Correlation-Id: c-3'
+    check "no Bearer: 401" "$(status) $(field .code)" "401 401"
+    adobe /v3/customers/ada-1 -H "X-Api-Key: $KEY" -H "Authorization: Bearer $ACME_KEY" -H 'X-Correlation-Id: c-4'
+    check "another key as Bearer: 401" "$(status) $(field .code)" "401 401"
+    adobe /v3/customers/ada-1 -H "X-Api-Key: sk_live_nope" -H "Authorization: Bearer sk_live_nope" -H 'X-Correlation-Id: c-5'
+    check "an unknown X-Api-Key: 403" "$(status) $(field .code)" "403 403"
+    adobe /v3/customers/nobody -H "X-Api-Key: $KEY" -H "Authorization: Bearer $KEY" -H 'X-Correlation-Id: c-6'
+    check "an unknown customer: 404 {code, message}" "$(status) $(cfield 'keys')" '404 ["code","message"]'
+    adobe /v3/customers/ada-dup -H "X-Api-Key: $KEY" -H "Authorization: Bearer $KEY" -H 'X-Correlation-Id: c-7'
+    check "a merged-away customer: 404" "$(status) $(field .code)" "404 404"
+    adobe /v3/customers/ada-1 -H "X-Api-Key: $ACME_KEY" -H "Authorization: Bearer $ACME_KEY" -H 'X-Correlation-Id: c-8'
+    check "another organization's key: 404" "$(status) $(field .code)" "404 404"
+    adobe /v3/customers/acme-1 -H "X-Api-Key: $getonly" -H "Authorization: Bearer $getonly" -H 'X-Correlation-Id: c-9'
+    check "... and the other way round: 404" "$(status) $(field .code)" "404 404"
+    adobe /v3/customers/grace-1 -H "X-Api-Key: $KEY" -H "Authorization: Bearer $KEY" -H 'X-Correlation-Id: c-10'
+    check "grace-1, without a primary address: empty text, no contacts" \
+      "$(cfield '[.customerId, .companyProfile.companyName, .externalReferenceId, .companyProfile.contacts, .companyProfile.address.country]')" \
+      '["grace-1","",null,[],""]'
+    ;;
+
+  "Worldline's merchant id is your organization's id")
+    run "$step"
+    check "MERCHANT is the development organization" "$MERCHANT" "$E2E_DEV_ORG"
+    ;;
+
+  "Worldline's customerDetails: ada-1 by its tax number in GB")
+    run "$step"
+    check "status" "$(status)" 200
+    check_match "Content-Type" "$(header Content-Type)" '^application/json(; charset=utf-8)?$'
+    check_documented "$step"
+    wl() { # wl BODY [KEY-HEADER]: the lookup in the development organization
+      curl -s -X POST "$API/v1/$MERCHANT/products/9000/customerDetails" -H "${2:-REB-APIKEY: $KEY}" \
+        -H 'Content-Type: application/json' -d "$1"
+    }
+    wl '{"countryCode": "gb", "values": [{"key": "fiscalNumber", "value": "gb123456789"}]}' "Authorization: Bearer $KEY"
+    check "a Bearer key, case-insensitive values" "$(status) $(field .surname)" "200 King"
+    wl '{"countryCode": "GB", "values": [{"key": "emailAddress", "value": "ada.king@example.com"}, {"key": "phoneNumber", "value": "+44 20 7946 0018"}]}'
+    check "by email and phone" "$(status) $(field .fiscalNumber)" "200 GB123456789"
+    wl '{"countryCode": "GB", "values": [{"key": "customerId", "value": "ada-1"}]}'
+    check "by customerId" "$(status) $(field .firstName)" "200 Ada"
+    wl '{"countryCode": "GB", "values": [{"key": "fiscalNumber", "value": "GB123456789"}, {"key": "emailAddress", "value": "grace@example.com"}]}'
+    check "every key must match" "$(status) $(field '.errors[0].code')" "400 1214"
+    wl '{"countryCode": "GB", "values": [{"key": "ssn", "value": "1"}]}'
+    check "an unknown key: 400 naming it" "$(status) $(field '.errors[0].propertyName')" "400 values[0].key"
+    wl '{"values": [{"key": "fiscalNumber", "value": "GB123456789"}]}'
+    check "no countryCode: 400 naming it" "$(status) $(field '.errors[0].propertyName')" "400 countryCode"
+    wl '{"countryCode": "GB", "values": [{"key": "fiscalNumber", "value": "GB123456789"}]}' 'REB-APIKEY: sk_live_nope'
+    check "an unknown API key: 401" "$(status) $(field '.errors[0].httpStatusCode')" "401 401"
+    wl '{"countryCode": "GB", "values": [{"key": "fiscalNumber", "value": "GB123456789"}]}' "REB-APIKEY: $ACME_KEY"
+    check "another organization's merchantId: 403" "$(status) $(field '.errors[0].httpStatusCode')" "403 403"
+    curl -s -X POST "$API/v1/$ORG/products/9000/customerDetails" -H "REB-APIKEY: $ACME_KEY" \
+      -H 'Content-Type: application/json' -d '{"countryCode": "GB", "values": [{"key": "fiscalNumber", "value": "GB123456789"}]}'
+    check "... and its own does not see ada-1" "$(status) $(field '.errors[0].code')" "400 1214"
+    ;;
+
+  'Nobody has that tax number in Sweden: 400, Worldline'"'"'s error 1214')
+    run "$step"
+    check "status" "$(status)" 400
+    check_documented "$step"
+    check "requestId is the X-Request-Id" "$(field '.errors[0].requestId')" "$(header X-Request-Id)"
     ;;
 
   *)
