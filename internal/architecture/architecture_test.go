@@ -127,12 +127,22 @@ func TestDependencyDirection(t *testing.T) {
 				t.Errorf("%s imports %s: nothing may import a command", path, imp)
 			}
 			// The composition root knows everyone, so only the commands
-			// may use it (tests too: they are not listed here).
-			if imp == module+"/internal/app" && !strings.HasPrefix(path, module+"/cmd/") {
+			// may use it (tests too: they are not listed here, and nor are
+			// the test harnesses, which only tests import).
+			if imp == module+"/internal/app" && !strings.HasPrefix(path, module+"/cmd/") && !testHarness(path) {
 				t.Errorf("%s imports %s: only the commands wire the service", path, imp)
+			}
+			if testHarness(imp) && !testHarness(path) {
+				t.Errorf("%s imports %s: a test harness is for tests only", path, imp)
 			}
 		}
 	}
+}
+
+// testHarness reports whether a package is test support (pgtest,
+// adaptertest): named for it, and imported by tests and other harnesses only.
+func testHarness(path string) bool {
+	return strings.HasPrefix(path, module+"/internal/") && strings.HasSuffix(path, "test")
 }
 
 // transitive returns every package path pkg depends on.

@@ -38,7 +38,7 @@ func (in MessageInput) validate() error {
 		fields = append(fields, FieldError{Field: "message", Message: fmt.Sprintf("is required: 1 to %d characters", MaxMessageLength)})
 	}
 	if in.Type == MessageCustomEvent {
-		if n := len(ptrOr(in.CustomEventType)); in.CustomEventType == nil || n == 0 || utf8.RuneCountInString(*in.CustomEventType) > MaxCustomEventTypeLength {
+		if t := in.CustomEventType; t == nil || *t == "" || utf8.RuneCountInString(*t) > MaxCustomEventTypeLength {
 			fields = append(fields, FieldError{Field: "customEventType", Message: fmt.Sprintf("is required: 1 to %d characters", MaxCustomEventTypeLength)})
 		}
 		if in.CustomData != nil && len(mustJSON(in.CustomData)) > MaxCustomDataBytes {
@@ -56,13 +56,6 @@ func (in MessageInput) validate() error {
 		return invalid(fields...)
 	}
 	return nil
-}
-
-func ptrOr(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 func messageNotFound(id string) error { return notFound("Timeline message %q was not found.", id) }

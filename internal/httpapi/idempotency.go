@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -124,4 +125,20 @@ func (a *answerRecorder) answer() *idempotency.Answer {
 		// Never nil: an answer without a body (204, 202) stores an empty one.
 		ETag: a.header.Get("ETag"), Body: append([]byte{}, a.body.Bytes()...), StoredBody: a.stored,
 	}
+}
+
+// storedAnswer is implemented by the recorder of an idempotent request:
+// what it stores for replays instead of the body it sends.
+type storedAnswer interface{ storeInstead(body []byte) }
+
+// writeWithSecret answers status with out, whose field *field shows
+// secret; the stored copy that an idempotent replay gets has it null.
+func writeWithSecret(w http.ResponseWriter, status int, out any, field *json.RawMessage, secret string) {
+	if sa, ok := w.(storedAnswer); ok {
+		*field = json.RawMessage("null")
+		stored, _ := json.Marshal(out)
+		sa.storeInstead(stored)
+	}
+	*field, _ = json.Marshal(secret)
+	writeJSON(w, status, out)
 }

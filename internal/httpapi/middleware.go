@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/billing/customers-api/internal/customers"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/billing/customers-api/internal/access"
+	"github.com/billing/customers-api/internal/customers"
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 )
@@ -191,8 +191,6 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		ctx := context.WithValue(r.Context(), ctxPrincipal, p)
-		// Who the timeline says changed what (SPEC §12, §14).
-		ctx = customers.WithActor(ctx, customers.Actor{RequestID: requestID(ctx), APIKeyID: p.KeyID})
 		annotate(ctx, slog.String("organization_id", p.OrganizationID), slog.String("key_id", p.KeyID))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
@@ -218,5 +216,16 @@ func (s *Server) require(op string, next http.Handler) http.Handler {
 			return
 		}
 		next.ServeHTTP(w, r)
+	})
+}
+
+// withActor tells the domain who asks for a change (SPEC §12, §14): the
+// request and its API key, which every timeline message the change writes
+// carries. Only the routes that write need it; reads pay nothing for it.
+func withActor(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		ctx = customers.WithActor(ctx, customers.Actor{RequestID: requestID(ctx), APIKeyID: principal(ctx).KeyID})
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

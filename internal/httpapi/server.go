@@ -208,6 +208,9 @@ func (s *Server) routes() []route {
 func (s *Server) mountRoutes(r chi.Router) {
 	for _, rt := range s.routes() {
 		h := s.handlerFunc(rt.handle)
+		if rt.method != http.MethodGet {
+			h = withActor(h)
+		}
 		if rt.method == http.MethodPost || rt.method == http.MethodDelete {
 			h = s.idempotent(h)
 		}

@@ -47,22 +47,6 @@ type webhookIn struct {
 	Links       []any   `json:"_links"`
 }
 
-// storedAnswer is implemented by the recorder of an idempotent request:
-// what it stores for replays instead of the body it sends.
-type storedAnswer interface{ storeInstead(body []byte) }
-
-// writeWithSecret answers status with out, whose field *field shows
-// secret; the stored copy that an idempotent replay gets has it null.
-func writeWithSecret(w http.ResponseWriter, status int, out any, field *json.RawMessage, secret string) {
-	if sa, ok := w.(storedAnswer); ok {
-		*field = json.RawMessage("null")
-		stored, _ := json.Marshal(out)
-		sa.storeInstead(stored)
-	}
-	*field, _ = json.Marshal(secret)
-	writeJSON(w, status, out)
-}
-
 func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	var in webhookIn
 	if err := decodeJSON(r, &in); err != nil {

@@ -76,3 +76,27 @@ func listPage[T any](ctx context.Context, s *Store, c collection, where string, 
 	})
 	return total, out, customersErr(err)
 }
+
+// listOfCustomer is listPage over a collection that belongs to customer
+// id (its timeline, its tokens), whose alias is alias; it also says
+// whether the customer exists: a collection with rows has one, and an
+// empty one asks.
+func listOfCustomer[T any](ctx context.Context, s *Store, c collection, alias, orgID, id, qWhere string, lq customers.ListQuery, fields func(*T) []any) (total int64, out []T, exists bool, err error) {
+	where := alias + ".organization_id = $1 AND " + alias + ".customer_id = $2"
+	total, out, err = listPage(ctx, s, c, where, []any{orgID, id}, qWhere, lq, fields)
+	if err != nil || total > 0 {
+		return total, out, err == nil, err
+	}
+	exists, err = s.customerExists(ctx, orgID, id)
+	return total, out, exists, err
+}
+
+const sqlCustomerExists = `SELECT EXISTS (SELECT 1 FROM customers WHERE organization_id = $1 AND id = $2)`
+
+// customerExists reports whether customer id of orgID exists.
+func (s *Store) customerExists(ctx context.Context, orgID, id string) (exists bool, err error) {
+	err = s.doQuick(ctx, func(ctx context.Context, q querier) error {
+		return q.queryRow(ctx, sqlCustomerExists, orgID, id).Scan(&exists)
+	})
+	return exists, customersErr(err)
+}

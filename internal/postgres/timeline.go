@@ -175,8 +175,7 @@ const (
 	sqlMoveTimeline = `UPDATE customer_timeline_messages SET customer_id = $3 WHERE organization_id = $1 AND customer_id = $2`
 	sqlGetMessage   = `SELECT ` + messageColumns + ` FROM customer_timeline_messages m
 WHERE m.organization_id = $1 AND m.customer_id = $2 AND m.id = $3`
-	sqlDeleteMessage  = `DELETE FROM customer_timeline_messages WHERE organization_id = $1 AND customer_id = $2 AND id = $3`
-	sqlCustomerExists = `SELECT EXISTS (SELECT 1 FROM customers WHERE organization_id = $1 AND id = $2)`
+	sqlDeleteMessage = `DELETE FROM customer_timeline_messages WHERE organization_id = $1 AND customer_id = $2 AND id = $3`
 )
 
 func getMessage(ctx context.Context, q querier, orgID, id, msgID string) (*customers.Message, error) {
@@ -207,13 +206,14 @@ func (t *customerTx) DeleteTimelineMessage(ctx context.Context, id, msgID string
 // the customer exists.
 func (s *Store) GetTimelineMessage(ctx context.Context, orgID, id, msgID string) (m *customers.Message, exists bool, err error) {
 	err = s.doQuick(ctx, func(ctx context.Context, q querier) error {
-		if m, err = getMessage(ctx, q, orgID, id, msgID); err != nil || m != nil {
-			exists = m != nil
-			return err
-		}
-		return q.queryRow(ctx, sqlCustomerExists, orgID, id).Scan(&exists)
+		m, err = getMessage(ctx, q, orgID, id, msgID)
+		return err
 	})
-	return m, exists, customersErr(err)
+	if err != nil || m != nil {
+		return m, m != nil, customersErr(err)
+	}
+	exists, err = s.customerExists(ctx, orgID, id)
+	return nil, exists, err
 }
 
 // timelineSchema is what a timeline's collection query may filter and
@@ -232,18 +232,9 @@ var timelineCollection = collection{what: "timeline", from: "customer_timeline_m
 // ListTimeline returns a page of customer id's timeline, the exact total,
 // and whether the customer exists.
 func (s *Store) ListTimeline(ctx context.Context, orgID, id string, lq customers.ListQuery) (total int64, msgs []customers.Message, exists bool, err error) {
-	total, msgs, err = listPage(ctx, s, timelineCollection, "m.organization_id = $1 AND m.customer_id = $2", []any{orgID, id}, "lower(m.message) LIKE lower(", lq, messageFields)
-	if err != nil {
-		return 0, nil, false, err
-	}
+	total, msgs, exists, err = listOfCustomer(ctx, s, timelineCollection, "m", orgID, id, "lower(m.message) LIKE lower(", lq, messageFields)
 	for i := range msgs {
 		msgs[i].OccurredTime = msgs[i].OccurredTime.UTC()
 	}
-	if total > 0 {
-		return total, msgs, true, nil // messages live only on existing customers
-	}
-	err = s.doQuick(ctx, func(ctx context.Context, q querier) error {
-		return q.queryRow(ctx, sqlCustomerExists, orgID, id).Scan(&exists)
-	})
-	return total, msgs, exists, customersErr(err)
+	return total, msgs, exists, err
 }

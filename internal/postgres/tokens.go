@@ -92,19 +92,10 @@ var tokenCollection = collection{what: "customer tokens", from: "customer_tokens
 // ListTokens returns a page of customer id's tokens, the exact total, and
 // whether the customer exists.
 func (s *Store) ListTokens(ctx context.Context, orgID, id string, lq customers.ListQuery) (total int64, list []customers.Token, exists bool, err error) {
-	total, list, err = listPage(ctx, s, tokenCollection, "k.organization_id = $1 AND k.customer_id = $2", []any{orgID, id}, "", lq,
+	total, list, exists, err = listOfCustomer(ctx, s, tokenCollection, "k", orgID, id, "", lq,
 		func(k *customers.Token) []any { return []any{&k.ID, &k.CustomerID, &k.CreatedTime, &k.ExpiredTime} })
-	if err != nil {
-		return 0, nil, false, err
-	}
 	for i := range list {
 		list[i].CreatedTime, list[i].ExpiredTime = list[i].CreatedTime.UTC(), list[i].ExpiredTime.UTC()
 	}
-	if total > 0 {
-		return total, list, true, nil
-	}
-	err = s.doQuick(ctx, func(ctx context.Context, q querier) error {
-		return q.queryRow(ctx, sqlCustomerExists, orgID, id).Scan(&exists)
-	})
-	return total, list, exists, customersErr(err)
+	return total, list, exists, err
 }

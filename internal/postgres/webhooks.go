@@ -244,11 +244,11 @@ WHERE d.status = 'pending' AND d.next_attempt_time <= clock_timestamp() AND ` + 
 
 // DueOrganizations implements webhooks.Store. It locks nothing.
 func (s *Store) DueOrganizations(ctx context.Context, limit int) ([]string, error) {
-	return s.strings(ctx, "due organizations", sqlDueOrganizations, limit)
+	return s.textValues(ctx, "due organizations", sqlDueOrganizations, limit)
 }
 
-// strings runs a query of one text column and returns its values.
-func (s *Store) strings(ctx context.Context, what, query string, args ...any) ([]string, error) {
+// textValues runs a query of one text column and returns its values.
+func (s *Store) textValues(ctx context.Context, what, query string, args ...any) ([]string, error) {
 	var out []string
 	err := s.do(ctx, func(ctx context.Context, q querier) error {
 		out = nil
@@ -375,7 +375,7 @@ func (s *Store) Prune(ctx context.Context, orgID string, cutoff time.Time, limit
 // Organizations implements webhooks.Store: those with webhooks, the only
 // ones with deliveries.
 func (s *Store) Organizations(ctx context.Context) ([]string, error) {
-	return s.strings(ctx, "organizations with webhooks", `SELECT DISTINCT organization_id FROM webhooks`)
+	return s.textValues(ctx, "organizations with webhooks", `SELECT DISTINCT organization_id FROM webhooks`)
 }
 
 // Backlog implements webhooks.Store.

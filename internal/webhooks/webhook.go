@@ -55,11 +55,6 @@ type Webhook struct {
 	UpdatedTime time.Time
 }
 
-// Wants reports whether the webhook subscribes to event type t.
-func (w *Webhook) Wants(t string) bool {
-	return len(w.EventsFilter) == 0 || slices.Contains(w.EventsFilter, t)
-}
-
 // Input is a webhook as a client writes it (POST and PUT). Nil means not
 // sent: status defaults to active, the rest to empty.
 type Input struct {

@@ -220,3 +220,22 @@ func (c *Client) do(ctx context.Context, method, rawPath string, cl *call, body,
 // errMissingID guards methods whose path needs a customer id: an empty one
 // would address the collection instead.
 var errMissingID = errors.New("client: the customer id is empty")
+
+// requestCall is the call that a request's options describe.
+func requestCall(opts []RequestOption) *call {
+	cl := newCall()
+	for _, o := range opts {
+		o.set.apply(cl)
+	}
+	return cl
+}
+
+// doOne sends a request whose answer is one T.
+func doOne[T any](ctx context.Context, c *Client, method, rawPath string, opts []RequestOption, body any) (*T, *Response, error) {
+	var out T
+	resp, err := c.do(ctx, method, rawPath, requestCall(opts), body, &out)
+	if err != nil {
+		return nil, resp, err
+	}
+	return &out, resp, nil
+}

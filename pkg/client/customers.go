@@ -157,16 +157,7 @@ func (c *Client) AllCustomers(ctx context.Context, opts ...ListOption) iter.Seq2
 // Response.ETag its entity tag. Invalid data is a 422 *Error with
 // InvalidFields.
 func (c *Client) CreateCustomer(ctx context.Context, in CustomerInput, opts ...RequestOption) (*Customer, *Response, error) {
-	cl := newCall()
-	for _, o := range opts {
-		o.set.apply(cl)
-	}
-	var out Customer
-	resp, err := c.do(ctx, http.MethodPost, c.resourcePath("customers"), cl, in, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return doOne[Customer](ctx, c, http.MethodPost, c.resourcePath("customers"), opts, in)
 }
 
 // GetCustomer fetches a customer (GET /customers/{id}, permission
@@ -301,9 +292,5 @@ func (c *Client) CheckReady(ctx context.Context, opts ...RequestOption) (*Respon
 }
 
 func (c *Client) probe(ctx context.Context, path string, opts []RequestOption) (*Response, error) {
-	cl := newCall()
-	for _, o := range opts {
-		o.set.apply(cl)
-	}
-	return c.do(ctx, http.MethodGet, path, cl, nil, nil)
+	return c.do(ctx, http.MethodGet, path, requestCall(opts), nil, nil)
 }

@@ -57,16 +57,7 @@ func (c *Client) GetCustomField(ctx context.Context, name string, opts ...Reques
 	if name == "" {
 		return nil, nil, errMissingField
 	}
-	cl := newCall()
-	for _, o := range opts {
-		o.set.apply(cl)
-	}
-	var out CustomField
-	resp, err := c.do(ctx, http.MethodGet, c.customFieldPath(name), cl, nil, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return doOne[CustomField](ctx, c, http.MethodGet, c.customFieldPath(name), opts, nil)
 }
 
 // PutCustomField creates or replaces a definition (PUT
@@ -79,16 +70,7 @@ func (c *Client) PutCustomField(ctx context.Context, name string, in CustomField
 	if name == "" {
 		return nil, nil, errMissingField
 	}
-	cl := newCall()
-	for _, o := range opts {
-		o.set.apply(cl)
-	}
-	var out CustomField
-	resp, err := c.do(ctx, http.MethodPut, c.customFieldPath(name), cl, in, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return doOne[CustomField](ctx, c, http.MethodPut, c.customFieldPath(name), opts, in)
 }
 
 // DeleteCustomField deletes a definition (DELETE
@@ -99,9 +81,5 @@ func (c *Client) DeleteCustomField(ctx context.Context, name string, opts ...Req
 	if name == "" {
 		return nil, errMissingField
 	}
-	cl := newCall()
-	for _, o := range opts {
-		o.set.apply(cl)
-	}
-	return c.do(ctx, http.MethodDelete, c.customFieldPath(name), cl, nil, nil)
+	return c.do(ctx, http.MethodDelete, c.customFieldPath(name), requestCall(opts), nil, nil)
 }

@@ -78,19 +78,10 @@ func (c *Client) listTags(ctx context.Context, cl *call) (*TagList, *Response, e
 // invalid one is a 422 *Error at "name". With an Idempotency-Key
 // ([WithHeader]) a retry gets the first answer again.
 func (c *Client) CreateTag(ctx context.Context, name string, opts ...RequestOption) (*Tag, *Response, error) {
-	cl := newCall()
-	for _, o := range opts {
-		o.set.apply(cl)
-	}
-	var out Tag
 	body := struct {
 		Name string `json:"name"`
 	}{name}
-	resp, err := c.do(ctx, http.MethodPost, c.resourcePath("tags"), cl, body, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return doOne[Tag](ctx, c, http.MethodPost, c.resourcePath("tags"), opts, body)
 }
 
 // GetTag fetches a tag by name (GET /tags/{tag}, permission GetTag). A tag
@@ -99,16 +90,7 @@ func (c *Client) GetTag(ctx context.Context, name string, opts ...RequestOption)
 	if name == "" {
 		return nil, nil, errMissingTag
 	}
-	cl := newCall()
-	for _, o := range opts {
-		o.set.apply(cl)
-	}
-	var out Tag
-	resp, err := c.do(ctx, http.MethodGet, c.tagPath(name), cl, nil, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return doOne[Tag](ctx, c, http.MethodGet, c.tagPath(name), opts, nil)
 }
 
 // DeleteTag deletes a tag (DELETE /tags/{tag}, permission DeleteTag) and
@@ -118,11 +100,7 @@ func (c *Client) DeleteTag(ctx context.Context, name string, opts ...RequestOpti
 	if name == "" {
 		return nil, errMissingTag
 	}
-	cl := newCall()
-	for _, o := range opts {
-		o.set.apply(cl)
-	}
-	return c.do(ctx, http.MethodDelete, c.tagPath(name), cl, nil, nil)
+	return c.do(ctx, http.MethodDelete, c.tagPath(name), requestCall(opts), nil, nil)
 }
 
 // TagCustomer tags one customer (POST /tags/{tag}/customers/{customerId},
@@ -149,11 +127,7 @@ func (c *Client) tagOne(ctx context.Context, method, tag, customerID string, opt
 	if customerID == "" {
 		return nil, errMissingID
 	}
-	cl := newCall()
-	for _, o := range opts {
-		o.set.apply(cl)
-	}
-	return c.do(ctx, method, c.tagPath(tag, "customers", escapeSegment(customerID)), cl, nil, nil)
+	return c.do(ctx, method, c.tagPath(tag, "customers", escapeSegment(customerID)), requestCall(opts), nil, nil)
 }
 
 // tagCustomersBody is the body of the bulk tag routes.
@@ -181,13 +155,9 @@ func (c *Client) tagMany(ctx context.Context, method, tag string, customerIDs []
 	if tag == "" {
 		return nil, errMissingTag
 	}
-	cl := newCall()
-	for _, o := range opts {
-		o.set.apply(cl)
-	}
 	body := tagCustomersBody{CustomerIDs: customerIDs}
 	if body.CustomerIDs == nil {
 		body.CustomerIDs = []string{} // the server's 422, not a null
 	}
-	return c.do(ctx, method, c.tagPath(tag, "customers"), cl, body, nil)
+	return c.do(ctx, method, c.tagPath(tag, "customers"), requestCall(opts), body, nil)
 }

@@ -188,16 +188,7 @@ func (c *Client) GetTimelineMessage(ctx context.Context, customerID, messageID s
 	if messageID == "" {
 		return nil, nil, errMissingMessageID
 	}
-	cl := newCall()
-	for _, o := range opts {
-		o.set.apply(cl)
-	}
-	var out TimelineMessage
-	resp, err := c.do(ctx, http.MethodGet, c.timelinePath(customerID, escapeSegment(messageID)), cl, nil, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return doOne[TimelineMessage](ctx, c, http.MethodGet, c.timelinePath(customerID, escapeSegment(messageID)), opts, nil)
 }
 
 // PostTimelineMessage adds a comment or a custom event to a customer's
@@ -210,16 +201,7 @@ func (c *Client) PostTimelineMessage(ctx context.Context, customerID string, in 
 	if customerID == "" {
 		return nil, nil, errMissingID
 	}
-	cl := newCall()
-	for _, o := range opts {
-		o.set.apply(cl)
-	}
-	var out TimelineMessage
-	resp, err := c.do(ctx, http.MethodPost, c.timelinePath(customerID), cl, in, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return doOne[TimelineMessage](ctx, c, http.MethodPost, c.timelinePath(customerID), opts, in)
 }
 
 // DeleteTimelineMessage deletes a comment or custom event from a
@@ -234,9 +216,5 @@ func (c *Client) DeleteTimelineMessage(ctx context.Context, customerID, messageI
 	if messageID == "" {
 		return nil, errMissingMessageID
 	}
-	cl := newCall()
-	for _, o := range opts {
-		o.set.apply(cl)
-	}
-	return c.do(ctx, http.MethodDelete, c.timelinePath(customerID, escapeSegment(messageID)), cl, nil, nil)
+	return c.do(ctx, http.MethodDelete, c.timelinePath(customerID, escapeSegment(messageID)), requestCall(opts), nil, nil)
 }

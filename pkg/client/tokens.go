@@ -86,16 +86,7 @@ func (c *Client) CreateCustomerToken(ctx context.Context, customerID string, in 
 	if customerID == "" {
 		return nil, nil, errMissingID
 	}
-	cl := newCall()
-	for _, o := range opts {
-		o.set.apply(cl)
-	}
-	var out CustomerToken
-	resp, err := c.do(ctx, http.MethodPost, c.tokenPath(customerID), cl, in, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return doOne[CustomerToken](ctx, c, http.MethodPost, c.tokenPath(customerID), opts, in)
 }
 
 // ListCustomerTokens fetches one page of a customer's tokens, without
@@ -158,9 +149,5 @@ func (c *Client) DeleteCustomerToken(ctx context.Context, customerID, tokenID st
 	if tokenID == "" {
 		return nil, errMissingTokenID
 	}
-	cl := newCall()
-	for _, o := range opts {
-		o.set.apply(cl)
-	}
-	return c.do(ctx, http.MethodDelete, c.tokenPath(customerID, escapeSegment(tokenID)), cl, nil, nil)
+	return c.do(ctx, http.MethodDelete, c.tokenPath(customerID, escapeSegment(tokenID)), requestCall(opts), nil, nil)
 }

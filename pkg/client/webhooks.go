@@ -214,16 +214,7 @@ func (c *Client) listWebhooks(ctx context.Context, cl *call) (*WebhookList, *Res
 // Idempotency-Key ([WithHeader]) a retry gets the first answer again,
 // with a nil Secret.
 func (c *Client) CreateWebhook(ctx context.Context, in WebhookInput, opts ...RequestOption) (*Webhook, *Response, error) {
-	cl := newCall()
-	for _, o := range opts {
-		o.set.apply(cl)
-	}
-	var out Webhook
-	resp, err := c.do(ctx, http.MethodPost, c.resourcePath("webhooks"), cl, in, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return doOne[Webhook](ctx, c, http.MethodPost, c.resourcePath("webhooks"), opts, in)
 }
 
 // GetWebhook fetches a webhook, without its secret (GET /webhooks/{id},
@@ -232,16 +223,7 @@ func (c *Client) GetWebhook(ctx context.Context, id string, opts ...RequestOptio
 	if id == "" {
 		return nil, nil, errMissingWebhookID
 	}
-	cl := newCall()
-	for _, o := range opts {
-		o.set.apply(cl)
-	}
-	var out Webhook
-	resp, err := c.do(ctx, http.MethodGet, c.webhookPath(id), cl, nil, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return doOne[Webhook](ctx, c, http.MethodGet, c.webhookPath(id), opts, nil)
 }
 
 // UpdateWebhook replaces every writable field of a webhook (PUT
@@ -252,16 +234,7 @@ func (c *Client) UpdateWebhook(ctx context.Context, id string, in WebhookInput, 
 	if id == "" {
 		return nil, nil, errMissingWebhookID
 	}
-	cl := newCall()
-	for _, o := range opts {
-		o.set.apply(cl)
-	}
-	var out Webhook
-	resp, err := c.do(ctx, http.MethodPut, c.webhookPath(id), cl, in, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return doOne[Webhook](ctx, c, http.MethodPut, c.webhookPath(id), opts, in)
 }
 
 // DeleteWebhook deletes a webhook and its deliveries, pending ones
@@ -271,11 +244,7 @@ func (c *Client) DeleteWebhook(ctx context.Context, id string, opts ...RequestOp
 	if id == "" {
 		return nil, errMissingWebhookID
 	}
-	cl := newCall()
-	for _, o := range opts {
-		o.set.apply(cl)
-	}
-	return c.do(ctx, http.MethodDelete, c.webhookPath(id), cl, nil, nil)
+	return c.do(ctx, http.MethodDelete, c.webhookPath(id), requestCall(opts), nil, nil)
 }
 
 // RotateWebhookSecret gives a webhook a new signing secret (POST
@@ -286,16 +255,7 @@ func (c *Client) RotateWebhookSecret(ctx context.Context, id string, opts ...Req
 	if id == "" {
 		return nil, nil, errMissingWebhookID
 	}
-	cl := newCall()
-	for _, o := range opts {
-		o.set.apply(cl)
-	}
-	var out Webhook
-	resp, err := c.do(ctx, http.MethodPost, c.webhookPath(id, "rotate-secret"), cl, nil, &out)
-	if err != nil {
-		return nil, resp, err
-	}
-	return &out, resp, nil
+	return doOne[Webhook](ctx, c, http.MethodPost, c.webhookPath(id, "rotate-secret"), opts, nil)
 }
 
 // ListDeliveries fetches one page of a webhook's delivery log (GET
@@ -355,11 +315,7 @@ func (c *Client) RetryDelivery(ctx context.Context, webhookID, deliveryID string
 	if deliveryID == "" {
 		return nil, errMissingDeliveryID
 	}
-	cl := newCall()
-	for _, o := range opts {
-		o.set.apply(cl)
-	}
-	return c.do(ctx, http.MethodPost, c.webhookPath(webhookID, "deliveries", escapeSegment(deliveryID), "retry"), cl, nil, nil)
+	return c.do(ctx, http.MethodPost, c.webhookPath(webhookID, "deliveries", escapeSegment(deliveryID), "retry"), requestCall(opts), nil, nil)
 }
 
 // ErrBadWebhookSignature is returned by [VerifyWebhookSignature] when no

@@ -24,8 +24,8 @@ func adobeHeaders(key, correlation string) http.Header {
 }
 
 func (e *env) adobe(id string, h http.Header) reply {
-	e.t.Helper()
-	return e.send(http.MethodGet, "/v3/customers/"+id, h, nil)
+	e.T.Helper()
+	return e.Send(http.MethodGet, "/v3/customers/"+id, h, nil)
 }
 
 func decode(t *testing.T, r reply) map[string]any {
@@ -74,9 +74,9 @@ func wantError(t *testing.T, what string, r reply, status int, correlation strin
 func TestGetCustomerMapsEveryField(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, key := e.org("acme")
-	e.putCustomer(key, "amelie", fullCustomer())
-	stored := decode(t, e.rest(key, http.MethodGet, "/customers/amelie", nil))
+	_, key := e.Org("acme")
+	e.PutCustomer(key, "amelie", fullCustomer())
+	stored := decode(t, e.REST(key, http.MethodGet, "/customers/amelie", nil))
 	created, _ := stored["createdTime"].(string)
 	if created == "" {
 		t.Fatalf("no createdTime: %v", stored)
@@ -135,7 +135,7 @@ func TestGetCustomerMapsEveryField(t *testing.T) {
 
 	// A customer with none of the optional fields: externalReferenceId and
 	// resellerId are null, the rest of the shape is still there.
-	e.putCustomer(key, "bare", map[string]any{})
+	e.PutCustomer(key, "bare", map[string]any{})
 	r = e.adobe("bare", adobeHeaders(key, "corr-2"))
 	if r.Status != http.StatusOK {
 		t.Fatalf("GET /v3/customers/bare: %d %s", r.Status, r)
@@ -154,8 +154,8 @@ func TestGetCustomerMapsEveryField(t *testing.T) {
 func TestRequestIDIsEchoedOrGenerated(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, key := e.org("acme")
-	e.putCustomer(key, "ada", fullCustomer())
+	_, key := e.Org("acme")
+	e.PutCustomer(key, "ada", fullCustomer())
 	seen := map[string]bool{}
 	for range 3 {
 		r := e.adobe("ada", adobeHeaders(key, "c"))
@@ -184,14 +184,14 @@ func TestRequestIDIsEchoedOrGenerated(t *testing.T) {
 func TestErrors(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	orgA, keyA := e.org("A")
-	_, keyB := e.org("B")
-	otherKeyA := e.key(orgA, access.AllOperations)
-	writerA := e.key(orgA, access.PutCustomer)
-	e.putCustomer(keyA, "ada", fullCustomer())
-	e.putCustomer(keyA, "dup", map[string]any{"primaryAddress": map[string]any{"firstName": "Dup"}})
-	e.merge(keyA, "dup", "ada")
-	e.putCustomer(keyB, "bob", map[string]any{})
+	orgA, keyA := e.Org("A")
+	_, keyB := e.Org("B")
+	otherKeyA := e.Key(orgA, access.AllOperations)
+	writerA := e.Key(orgA, access.PutCustomer)
+	e.PutCustomer(keyA, "ada", fullCustomer())
+	e.PutCustomer(keyA, "dup", map[string]any{"primaryAddress": map[string]any{"firstName": "Dup"}})
+	e.Merge(keyA, "dup", "ada")
+	e.PutCustomer(keyB, "bob", map[string]any{})
 
 	with := func(edit func(h http.Header)) http.Header {
 		h := adobeHeaders(keyA, "corr-x")
@@ -246,7 +246,7 @@ func TestErrors(t *testing.T) {
 		t.Errorf("org B's bob: %d %s", r.Status, r)
 	}
 	// The same id in two organizations: each key reads its own.
-	e.putCustomer(keyB, "ada", map[string]any{"primaryAddress": map[string]any{"organization": "B Corp"}})
+	e.PutCustomer(keyB, "ada", map[string]any{"primaryAddress": map[string]any{"organization": "B Corp"}})
 	r := e.adobe("ada", adobeHeaders(keyB, "ok"))
 	if p, _ := decode(t, r)["companyProfile"].(map[string]any); r.Status != http.StatusOK || p["companyName"] != "B Corp" {
 		t.Errorf("org B's ada: %d %s", r.Status, r)
@@ -258,8 +258,8 @@ func TestErrors(t *testing.T) {
 func TestWrongPathsAndMethodsKeepAdobesShape(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, key := e.org("acme")
-	e.putCustomer(key, "ada", fullCustomer())
+	_, key := e.Org("acme")
+	e.PutCustomer(key, "ada", fullCustomer())
 	for _, c := range []struct {
 		name, method, path string
 		status             int // 0: any 4xx
@@ -272,7 +272,7 @@ func TestWrongPathsAndMethodsKeepAdobesShape(t *testing.T) {
 		{"PUT", http.MethodPut, "/v3/customers/ada", 0},
 		{"DELETE", http.MethodDelete, "/v3/customers/ada", 0},
 	} {
-		r := e.send(c.method, c.path, adobeHeaders(key, "corr-w"), []byte(`{}`))
+		r := e.Send(c.method, c.path, adobeHeaders(key, "corr-w"), []byte(`{}`))
 		status := c.status
 		if status == 0 {
 			status = r.Status

@@ -14,19 +14,19 @@ import (
 // key) and checks what every answer shares: HTTP 200 (204 for
 // notifications), JSON, never a problem document.
 func (e *env) rpc(body string) reply {
-	e.t.Helper()
-	r := e.send(http.MethodPost, "/3.0/json-rpc", http.Header{"Content-Type": {"application/json"}}, []byte(body))
+	e.T.Helper()
+	r := e.Send(http.MethodPost, "/3.0/json-rpc", http.Header{"Content-Type": {"application/json"}}, []byte(body))
 	switch r.Status {
 	case http.StatusNoContent:
 		if len(r.Body) != 0 {
-			e.t.Errorf("%s: 204 with a body %q", body, r.Body)
+			e.T.Errorf("%s: 204 with a body %q", body, r.Body)
 		}
 	case http.StatusOK:
 		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-			e.t.Errorf("%s: Content-Type %q, want application/json", body, ct)
+			e.T.Errorf("%s: Content-Type %q, want application/json", body, ct)
 		}
 	default:
-		e.t.Errorf("%s: HTTP %d %s, want 200 (JSON-RPC answers every error with 200)", body, r.Status, r)
+		e.T.Errorf("%s: HTTP %d %s, want 200 (JSON-RPC answers every error with 200)", body, r.Status, r)
 	}
 	return r
 }
@@ -90,21 +90,21 @@ func getCustomer(token string, id any) string {
 // result calls getCustomer with token and returns its result, failing
 // on an error answer.
 func (e *env) result(token string) map[string]any {
-	e.t.Helper()
+	e.T.Helper()
 	r := e.rpc(getCustomer(token, 1))
-	a := decodeAnswer(e.t, r.Body)
+	a := decodeAnswer(e.T, r.Body)
 	var out map[string]any
 	if err := json.Unmarshal(a["result"], &out); err != nil || out == nil {
-		e.t.Fatalf("getCustomer: no result: %s", r)
+		e.T.Fatalf("getCustomer: no result: %s", r)
 	}
 	return out
 }
 
 // invalidToken checks that token is refused with Cleeng's code 1.
 func (e *env) invalidToken(what, token string) {
-	e.t.Helper()
+	e.T.Helper()
 	r := e.rpc(getCustomer(token, "t-1"))
-	rpcError(e.t, what, decodeAnswer(e.t, r.Body), 1, "Invalid customer token", `"t-1"`)
+	rpcError(e.T, what, decodeAnswer(e.T, r.Body), 1, "Invalid customer token", `"t-1"`)
 }
 
 // The issue's example: a customer that fills every mapped field, read
@@ -112,9 +112,9 @@ func (e *env) invalidToken(what, token string) {
 func TestGetCustomerMapsEveryField(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, key := e.org("acme")
-	e.putCustomer(key, "amelie", fullCustomer())
-	_, token := e.token(key, "amelie", 0)
+	_, key := e.Org("acme")
+	e.PutCustomer(key, "amelie", fullCustomer())
+	_, token := e.Token(key, "amelie", 0)
 
 	r := e.rpc(`{"method":"getCustomer","params":{"customerToken":"` + token + `"},"jsonrpc":"2.0","id":1}`)
 	a := decodeAnswer(t, r.Body)
@@ -139,7 +139,7 @@ func TestGetCustomerMapsEveryField(t *testing.T) {
 		t.Errorf("result\n got %v\nwant %v", got, want)
 	}
 	// No API key is needed, and one that is sent changes nothing.
-	r = e.send(http.MethodPost, "/3.0/json-rpc", http.Header{"Content-Type": {"application/json"}, "Reb-Apikey": {"sk_live_not_a_key"}}, []byte(getCustomer(token, 2)))
+	r = e.Send(http.MethodPost, "/3.0/json-rpc", http.Header{"Content-Type": {"application/json"}, "Reb-Apikey": {"sk_live_not_a_key"}}, []byte(getCustomer(token, 2)))
 	if r.Status != http.StatusOK || decodeAnswer(t, r.Body)["result"] == nil {
 		t.Errorf("with a bogus REB-APIKEY: %d %s", r.Status, r)
 	}
@@ -150,7 +150,7 @@ func TestGetCustomerMapsEveryField(t *testing.T) {
 func TestGetCustomerFallbacks(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, key := e.org("acme")
+	_, key := e.Org("acme")
 	email := func(v string) []any { return []any{map[string]any{"label": "main", "value": v, "primary": true}} }
 	for _, c := range []struct {
 		name string
@@ -177,8 +177,8 @@ func TestGetCustomerFallbacks(t *testing.T) {
 			map[string]any{"email": nil, "displayName": nil, "firstName": nil, "lastName": nil, "currency": nil, "locale": nil, "country": nil}},
 	} {
 		id := strings.NewReplacer(" ", "-", ":", "").Replace(c.name)
-		e.putCustomer(key, id, c.body)
-		_, token := e.token(key, id, 0)
+		e.PutCustomer(key, id, c.body)
+		_, token := e.Token(key, id, 0)
 		got := e.result(token)
 		c.want["id"] = id
 		if !reflect.DeepEqual(got, c.want) {
@@ -191,9 +191,9 @@ func TestGetCustomerFallbacks(t *testing.T) {
 func TestTokensThatGrantNothing(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, key := e.org("acme")
-	e.putCustomer(key, "ada", fullCustomer())
-	_, good := e.token(key, "ada", 0)
+	_, key := e.Org("acme")
+	e.PutCustomer(key, "ada", fullCustomer())
+	_, good := e.Token(key, "ada", 0)
 	if e.result(good)["id"] != "ada" {
 		t.Fatal("the good token does not read its customer")
 	}
@@ -212,22 +212,22 @@ func TestTokensThatGrantNothing(t *testing.T) {
 	}
 
 	// Expired: valid until its lifetime has passed, then code 1.
-	_, short := e.token(key, "ada", 60)
+	_, short := e.Token(key, "ada", 60)
 	if e.result(short)["id"] != "ada" {
 		t.Fatal("a fresh short-lived token is refused")
 	}
-	e.advance(61 * time.Second)
+	e.Advance(61 * time.Second)
 	e.invalidToken("expired token", short)
 	if e.result(good)["id"] != "ada" {
 		t.Error("a day-long token expired after a minute")
 	}
 
 	// Revoked: DELETE /customers/{id}/tokens/{tokenId}.
-	tokID, revoked := e.token(key, "ada", 0)
+	tokID, revoked := e.Token(key, "ada", 0)
 	if e.result(revoked)["id"] != "ada" {
 		t.Fatal("a fresh token is refused")
 	}
-	if r := e.rest(key, http.MethodDelete, "/customers/ada/tokens/"+tokID, nil); r.Status != http.StatusNoContent {
+	if r := e.REST(key, http.MethodDelete, "/customers/ada/tokens/"+tokID, nil); r.Status != http.StatusNoContent {
 		t.Fatalf("DELETE token: %d %s", r.Status, r)
 	}
 	e.invalidToken("revoked token", revoked)
@@ -241,21 +241,21 @@ func TestTokensThatGrantNothing(t *testing.T) {
 func TestTokenGrantsItsOwnCustomerOnly(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, keyA := e.org("A")
-	_, keyB := e.org("B")
+	_, keyA := e.Org("A")
+	_, keyB := e.Org("B")
 	mail := func(v string) map[string]any {
 		return map[string]any{"primaryAddress": map[string]any{"firstName": v, "emails": []any{map[string]any{"label": "m", "value": v + "@example.com", "primary": true}}}}
 	}
-	e.putCustomer(keyA, "one", mail("a-one"))
-	e.putCustomer(keyA, "two", mail("a-two"))
-	e.putCustomer(keyA, "shared", mail("a-shared"))
-	e.putCustomer(keyB, "shared", mail("b-shared")) // the same id in another organization
-	e.putCustomer(keyB, "bonly", mail("b-only"))
-	_, tokOne := e.token(keyA, "one", 0)
-	_, tokTwo := e.token(keyA, "two", 0)
-	_, tokSharedA := e.token(keyA, "shared", 0)
-	_, tokSharedB := e.token(keyB, "shared", 0)
-	_, tokBOnly := e.token(keyB, "bonly", 0)
+	e.PutCustomer(keyA, "one", mail("a-one"))
+	e.PutCustomer(keyA, "two", mail("a-two"))
+	e.PutCustomer(keyA, "shared", mail("a-shared"))
+	e.PutCustomer(keyB, "shared", mail("b-shared")) // the same id in another organization
+	e.PutCustomer(keyB, "bonly", mail("b-only"))
+	_, tokOne := e.Token(keyA, "one", 0)
+	_, tokTwo := e.Token(keyA, "two", 0)
+	_, tokSharedA := e.Token(keyA, "shared", 0)
+	_, tokSharedB := e.Token(keyB, "shared", 0)
+	_, tokBOnly := e.Token(keyB, "bonly", 0)
 	for _, c := range []struct{ token, id, email string }{
 		{tokOne, "one", "a-one@example.com"},
 		{tokTwo, "two", "a-two@example.com"},
@@ -268,17 +268,17 @@ func TestTokenGrantsItsOwnCustomerOnly(t *testing.T) {
 		}
 	}
 	// Org B's key cannot issue tokens for org A's customers.
-	if r := e.rest(keyB, http.MethodPost, "/customers/one/tokens", map[string]any{}); r.Status != http.StatusNotFound {
+	if r := e.REST(keyB, http.MethodPost, "/customers/one/tokens", map[string]any{}); r.Status != http.StatusNotFound {
 		t.Errorf("org B issued a token for org A's customer: %d %s", r.Status, r)
 	}
 
 	// The merge: the duplicate's token now reads the target.
-	e.putCustomer(keyA, "dup", mail("a-dup"))
-	_, tokDup := e.token(keyA, "dup", 0)
+	e.PutCustomer(keyA, "dup", mail("a-dup"))
+	_, tokDup := e.Token(keyA, "dup", 0)
 	if got := e.result(tokDup); got["id"] != "dup" {
 		t.Fatalf("before the merge: %v", got)
 	}
-	e.merge(keyA, "dup", "one")
+	e.Merge(keyA, "dup", "one")
 	if got := e.result(tokDup); got["id"] != "one" || got["email"] != "a-one@example.com" {
 		t.Errorf("after merging dup into one, dup's token reads %v, want customer one", got)
 	}
@@ -296,9 +296,9 @@ func TestTokenGrantsItsOwnCustomerOnly(t *testing.T) {
 func TestJSONRPCErrors(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, key := e.org("acme")
-	e.putCustomer(key, "ada", fullCustomer())
-	_, token := e.token(key, "ada", 0)
+	_, key := e.Org("acme")
+	e.PutCustomer(key, "ada", fullCustomer())
+	_, token := e.Token(key, "ada", 0)
 	tok := `{"customerToken":"` + token + `"}`
 	for _, c := range []struct {
 		name, body string
@@ -345,9 +345,9 @@ func TestJSONRPCErrors(t *testing.T) {
 func TestIDIsEchoed(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, key := e.org("acme")
-	e.putCustomer(key, "ada", fullCustomer())
-	_, token := e.token(key, "ada", 0)
+	_, key := e.Org("acme")
+	e.PutCustomer(key, "ada", fullCustomer())
+	_, token := e.Token(key, "ada", 0)
 	for _, id := range []string{`1`, `"abc"`, `""`, `0`, `-3`, `12345678901234567890`, `1.5`, `"ünï-©ode"`, `null`} {
 		r := e.rpc(`{"jsonrpc":"2.0","method":"getCustomer","params":{"customerToken":"` + token + `"},"id":` + id + `}`)
 		if r.Status != http.StatusOK {
@@ -371,9 +371,9 @@ func TestIDIsEchoed(t *testing.T) {
 func TestNotificationsAndBatches(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, key := e.org("acme")
-	e.putCustomer(key, "ada", fullCustomer())
-	_, token := e.token(key, "ada", 0)
+	_, key := e.Org("acme")
+	e.PutCustomer(key, "ada", fullCustomer())
+	_, token := e.Token(key, "ada", 0)
 	call := `{"jsonrpc":"2.0","method":"getCustomer","params":{"customerToken":"` + token + `"}`
 
 	for _, n := range []string{call + `}`, `{"jsonrpc":"2.0","method":"nope"}`, `{"jsonrpc":"2.0","method":"getCustomer","params":{"customerToken":"ct_bad"}}`,
@@ -433,7 +433,7 @@ func TestOtherMethodsKeepJSONRPCShape(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
-		r := e.send(m, "/3.0/json-rpc", nil, nil)
+		r := e.Send(m, "/3.0/json-rpc", nil, nil)
 		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") || r.Status < 400 || r.Status >= 500 {
 			t.Errorf("%s: %d %q %s, want a 4xx in JSON", m, r.Status, ct, r)
 			continue

@@ -29,8 +29,8 @@ func detailsPath(merchant string) string {
 
 // lookup posts body to the merchant's customerDetails with key in REB-APIKEY.
 func (e *env) lookup(merchant, key, body string) reply {
-	e.t.Helper()
-	return e.send(http.MethodPost, detailsPath(merchant), http.Header{"Reb-Apikey": {key}, "Content-Type": {"application/json"}}, []byte(body))
+	e.T.Helper()
+	return e.Send(http.MethodPost, detailsPath(merchant), http.Header{"Reb-Apikey": {key}, "Content-Type": {"application/json"}}, []byte(body))
 }
 
 // found checks a 200 answer and returns its details.
@@ -103,8 +103,8 @@ func badProperty(t *testing.T, what string, r reply, property string) {
 func TestLookupMapsEveryField(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	org, key := e.org("acme")
-	e.putCustomer(key, "amelie", fullCustomer())
+	org, key := e.Org("acme")
+	e.PutCustomer(key, "amelie", fullCustomer())
 	r := e.lookup(org, key, `{"countryCode": "FR", "values": [{"key": "fiscalNumber", "value": "FR12345678901"}]}`)
 	got := found(t, "fiscal number", r)
 	want := map[string]any{
@@ -127,7 +127,7 @@ func TestLookupMapsEveryField(t *testing.T) {
 	}
 
 	// Fallbacks: no default tax number is the first; absent values are "".
-	e.putCustomer(key, "sparse", map[string]any{
+	e.PutCustomer(key, "sparse", map[string]any{
 		"primaryAddress": map[string]any{"country": "SE", "emails": []any{map[string]any{"label": "m", "value": "sparse@example.se"}}},
 		"taxNumbers": []any{
 			map[string]any{"type": "other", "value": "SE-FIRST", "isDefault": false},
@@ -142,7 +142,7 @@ func TestLookupMapsEveryField(t *testing.T) {
 	}
 	// No tax number at all; a locale with an underscore; a bare language.
 	for _, c := range []struct{ id, locale, lang string }{{"us", "en_US", "en"}, {"sv", "sv", "sv"}, {"de", "de-DE", "de"}} {
-		e.putCustomer(key, c.id, map[string]any{"locale": c.locale, "primaryAddress": map[string]any{"country": "NO"}})
+		e.PutCustomer(key, c.id, map[string]any{"locale": c.locale, "primaryAddress": map[string]any{"country": "NO"}})
 		got = found(t, c.id, e.lookup(org, key, lookupBody("NO", kv{"customerId", c.id})))
 		if got["languageCode"] != c.lang || got["fiscalNumber"] != "" || got["emailAddress"] != "" {
 			t.Errorf("locale %s: %v, want languageCode %q and empty fiscalNumber/emailAddress", c.locale, got, c.lang)
@@ -155,8 +155,8 @@ func TestLookupMapsEveryField(t *testing.T) {
 func TestLookupKeys(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	org, key := e.org("acme")
-	e.putCustomer(key, "amelie", fullCustomer())
+	org, key := e.Org("acme")
+	e.PutCustomer(key, "amelie", fullCustomer())
 	twin := func(fiscal string) map[string]any {
 		return map[string]any{
 			"primaryAddress": map[string]any{"country": "FR", "firstName": "Twin",
@@ -164,11 +164,11 @@ func TestLookupKeys(t *testing.T) {
 			"taxNumbers": []any{map[string]any{"type": "other", "value": fiscal}},
 		}
 	}
-	e.putCustomer(key, "twin1", twin("TWIN-1"))
-	e.putCustomer(key, "twin2", twin("TWIN-2"))
-	e.putCustomer(key, "dup", map[string]any{"primaryAddress": map[string]any{"country": "FR",
+	e.PutCustomer(key, "twin1", twin("TWIN-1"))
+	e.PutCustomer(key, "twin2", twin("TWIN-2"))
+	e.PutCustomer(key, "dup", map[string]any{"primaryAddress": map[string]any{"country": "FR",
 		"emails": []any{map[string]any{"label": "m", "value": "dup@example.com"}}}})
-	e.merge(key, "dup", "twin1")
+	e.Merge(key, "dup", "twin1")
 
 	for _, c := range []struct {
 		name    string
@@ -223,8 +223,8 @@ func TestLookupKeys(t *testing.T) {
 func TestLookupBadInput(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	org, key := e.org("acme")
-	e.putCustomer(key, "amelie", fullCustomer())
+	org, key := e.Org("acme")
+	e.PutCustomer(key, "amelie", fullCustomer())
 	for _, c := range []struct {
 		name, body, property string
 	}{
@@ -268,17 +268,17 @@ func TestLookupBadInput(t *testing.T) {
 func TestLookupAuthAndTenancy(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	orgA, keyA := e.org("A")
-	orgB, keyB := e.org("B")
-	readerA := e.key(orgA, access.GetCustomer)
-	writerA := e.key(orgA, access.PutCustomer)
-	e.putCustomer(keyA, "amelie", fullCustomer())
+	orgA, keyA := e.Org("A")
+	orgB, keyB := e.Org("B")
+	readerA := e.Key(orgA, access.GetCustomer)
+	writerA := e.Key(orgA, access.PutCustomer)
+	e.PutCustomer(keyA, "amelie", fullCustomer())
 	body := lookupBody("FR", kv{"fiscalNumber", "FR12345678901"})
 
 	// Authentication: REB-APIKEY or Authorization: Bearer.
 	found(t, "REB-APIKEY", e.lookup(orgA, keyA, body))
 	found(t, "a key with GetCustomer only", e.lookup(orgA, readerA, body))
-	r := e.send(http.MethodPost, detailsPath(orgA), http.Header{"Authorization": {"Bearer " + keyA}, "Content-Type": {"application/json"}}, []byte(body))
+	r := e.Send(http.MethodPost, detailsPath(orgA), http.Header{"Authorization": {"Bearer " + keyA}, "Content-Type": {"application/json"}}, []byte(body))
 	if got := found(t, "Bearer", r); got != nil && got["firstName"] != "Amélie" {
 		t.Errorf("Bearer: %v", got)
 	}
@@ -294,7 +294,7 @@ func TestLookupAuthAndTenancy(t *testing.T) {
 		{"a key without GetCustomer", http.Header{"Reb-Apikey": {writerA}}, http.StatusForbidden},
 	} {
 		c.h.Set("Content-Type", "application/json")
-		r := e.send(http.MethodPost, detailsPath(orgA), c.h, []byte(body))
+		r := e.Send(http.MethodPost, detailsPath(orgA), c.h, []byte(body))
 		wlError(t, c.name, r, c.status)
 		if strings.Contains(string(r.Body), "Amélie") {
 			t.Errorf("%s: the error shows the customer: %s", c.name, r)
@@ -320,7 +320,7 @@ func TestLookupAuthAndTenancy(t *testing.T) {
 		notFound(t, "org B looking up org A's "+v.key, e.lookup(orgB, keyB, lookupBody("FR", v)))
 	}
 	// Org B's own customer with the same id and email is found as itself.
-	e.putCustomer(keyB, "amelie", map[string]any{"primaryAddress": map[string]any{"country": "FR", "firstName": "Bea",
+	e.PutCustomer(keyB, "amelie", map[string]any{"primaryAddress": map[string]any{"country": "FR", "firstName": "Bea",
 		"emails": []any{map[string]any{"label": "m", "value": "amelie@example.com"}}}})
 	for _, v := range []kv{{"emailAddress", "amelie@example.com"}, {"customerId", "amelie"}} {
 		if got := found(t, "org B's own "+v.key, e.lookup(orgB, keyB, lookupBody("FR", v))); got != nil && got["firstName"] != "Bea" {
@@ -338,7 +338,7 @@ func TestLookupAuthAndTenancy(t *testing.T) {
 func TestWrongPathsAndMethodsKeepWorldlinesShape(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	org, key := e.org("acme")
+	org, key := e.Org("acme")
 	body := []byte(lookupBody("FR", kv{"customerId", "amelie"}))
 	h := http.Header{"Reb-Apikey": {key}, "Content-Type": {"application/json"}}
 	for _, c := range []struct{ name, method, path string }{
@@ -350,7 +350,7 @@ func TestWrongPathsAndMethodsKeepWorldlinesShape(t *testing.T) {
 		{"bare prefix", http.MethodPost, "/v1/"},
 		{"bare prefix without slash", http.MethodPost, "/v1"},
 	} {
-		r := e.send(c.method, c.path, h, body)
+		r := e.Send(c.method, c.path, h, body)
 		if r.Status < 400 || r.Status >= 500 {
 			t.Errorf("%s: %d %s, want a 4xx", c.name, r.Status, r)
 		}
