@@ -123,11 +123,12 @@ func NewServer(cfg Config) *Server {
 		}))
 	}
 	for _, f := range cfg.Foreign {
-		root.Handle(f.Pattern, f.Handler)
+		h := trimTrailingSlash(f.Handler)
+		root.Handle(f.Pattern, h)
 		if prefix, ok := strings.CutSuffix(f.Pattern, "/*"); ok {
 			// The prefix itself (StripSlashes makes "/v3/customers/" that
 			// too) is the adapter's to answer, in its own error shape.
-			root.Handle(prefix, f.Handler)
+			root.Handle(prefix, h)
 		}
 	}
 
@@ -295,4 +296,20 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// trimTrailingSlash hands next the request's path without a trailing
+// slash. StripSlashes changes only the path chi routes on; an adapter
+// reads the URL's own, and /v3/customers/ada/ is /v3/customers/ada
+// there too (SPEC §10).
+func trimTrailingSlash(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.URL.Path) > 1 && strings.HasSuffix(r.URL.Path, "/") {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = strings.TrimRight(r.URL.Path, "/")
+			r2.URL.RawPath = strings.TrimRight(r.URL.RawPath, "/")
+			r = r2
+		}
+		next.ServeHTTP(w, r)
+	})
 }

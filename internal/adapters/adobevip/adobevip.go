@@ -108,8 +108,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if corr := r.Header.Get("X-Correlation-Id"); corr != "" {
 		w.Header().Set("X-Correlation-Id", corr)
 	}
-	id, ok := strings.CutPrefix(r.URL.Path+"/", PathPrefix)
-	id = strings.TrimSuffix(id, "/")
+	id, ok := strings.CutPrefix(r.URL.Path, PathPrefix)
 	if !ok || id == "" || strings.Contains(id, "/") {
 		fail(w, http.StatusNotFound, "Invalid customer ID: no customer lives at this path.")
 		return

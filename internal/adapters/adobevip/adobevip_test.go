@@ -282,4 +282,8 @@ func TestWrongPathsAndMethodsKeepAdobesShape(t *testing.T) {
 		}
 		wantError(t, c.name, r, status, "corr-w")
 	}
+	// A trailing slash names the same customer (SPEC §10).
+	if r := e.Send(http.MethodGet, "/v3/customers/ada/", adobeHeaders(key, "corr-s"), nil); r.Status != http.StatusOK || !strings.Contains(r.String(), `"customerId":"ada"`) {
+		t.Errorf("GET /v3/customers/ada/: %d %s", r.Status, r)
+	}
 }

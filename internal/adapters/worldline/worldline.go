@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/billing/customers-api/internal/access"
 	"github.com/billing/customers-api/internal/adapters"
@@ -71,6 +72,10 @@ const (
 	KeyPhoneNumber  = "phoneNumber"
 	KeyCustomerID   = "customerId"
 )
+
+// MaxValueLength bounds a lookup value: longer than any email (255), tax
+// number or phone number the service stores.
+const MaxValueLength = 255
 
 // Request is the lookup's body.
 type Request struct {
@@ -209,6 +214,9 @@ func toLookup(req Request) (l customers.Lookup, property, msg string) {
 		}
 		if v.Value == nil || *v.Value == "" {
 			return l, fmt.Sprintf("values[%d].value", i), "value is required."
+		}
+		if utf8.RuneCountInString(*v.Value) > MaxValueLength || strings.ContainsRune(*v.Value, 0) {
+			return l, fmt.Sprintf("values[%d].value", i), fmt.Sprintf("value must be at most %d characters, without NUL.", MaxValueLength)
 		}
 		var dst **string
 		switch *v.Key {

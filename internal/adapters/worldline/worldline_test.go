@@ -357,3 +357,30 @@ func TestWrongPathsAndMethodsKeepWorldlinesShape(t *testing.T) {
 		wlError(t, c.name, r, r.Status)
 	}
 }
+
+// Values the lookup cannot hold are the client's mistake (400 naming the
+// value), never the service's (503, which clients retry).
+func TestLookupValuesTheFilterCannotHold(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	org, key := e.Org("acme")
+	for _, v := range []kv{{"emailAddress", "a\x00b"}, {"fiscalNumber", strings.Repeat("x", 5000)}} {
+		got := wlError(t, v.key, e.lookup(org, key, lookupBody("FR", v)), http.StatusBadRequest)
+		if got["propertyName"] != "values[0].value" {
+			t.Errorf("%s: propertyName %v", v.key, got["propertyName"])
+		}
+	}
+}
+
+// A trailing slash names the same route (SPEC §10).
+func TestLookupWithATrailingSlash(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	org, key := e.Org("acme")
+	e.PutCustomer(key, "ada", fullCustomer())
+	r := e.Send(http.MethodPost, detailsPath(org)+"/", http.Header{"Reb-Apikey": {key}, "Content-Type": {"application/json"}},
+		[]byte(lookupBody("FR", kv{"customerId", "ada"})))
+	if d := found(t, "trailing slash", r); d != nil && d["firstName"] != "Amélie" {
+		t.Errorf("trailing slash: %v", d)
+	}
+}
