@@ -235,12 +235,16 @@ func (s *Store) RetryDelivery(ctx context.Context, orgID, webhookID, id string) 
 	return found, customersErr(err)
 }
 
-// activeFor is true when delivery d's webhook is active: an inactive
-// webhook's pending deliveries wait (SPEC §16).
-const activeFor = `EXISTS (SELECT 1 FROM webhooks w WHERE w.organization_id = d.organization_id AND w.id = d.webhook_id AND w.status = 'active')`
-
-const sqlDueOrganizations = `SELECT DISTINCT d.organization_id FROM webhook_deliveries d
-WHERE d.status = 'pending' AND d.next_attempt_time <= clock_timestamp() AND ` + activeFor + ` LIMIT $1`
+// The organizations with due deliveries of an active webhook (an inactive
+// webhook's pending deliveries wait, SPEC §16), found from the few active
+// webhooks, each probing the due index for one row: the cost does not
+// grow with the backlog, as a DISTINCT over the pending rows did (2.9 ms
+// at a 2 400-row backlog, every 20 ms while writes poured in).
+const sqlDueOrganizations = `SELECT w.organization_id FROM webhooks w
+WHERE w.status = 'active' AND EXISTS (SELECT 1 FROM webhook_deliveries d
+	WHERE d.organization_id = w.organization_id AND d.status = 'pending' AND d.next_attempt_time <= clock_timestamp()
+		AND d.webhook_id = w.id)
+GROUP BY w.organization_id LIMIT $1`
 
 // DueOrganizations implements webhooks.Store. It locks nothing.
 func (s *Store) DueOrganizations(ctx context.Context, limit int) ([]string, error) {
@@ -272,17 +276,27 @@ func (s *Store) textValues(ctx context.Context, what, query string, args ...any)
 // The claim locks due deliveries of one organization (SKIP LOCKED: rows
 // another transaction holds are passed over, never waited for) and
 // returns what an attempt needs, the webhook's current secret and headers
-// included; the locks last until the outcomes are recorded.
+// included; the locks last until the outcomes are recorded. The oldest
+// due rows are read alone, in the due index's order, the organization's
+// active webhooks computed once beforehand, and only the rows claimed are
+// joined to their events: joining first had the planner sort the whole
+// backlog with its events (7 700 buffers at 2 400 pending), so that a
+// worker that fell behind fell further behind (TestClaimReadsOnlyWhatItClaims).
 const sqlClaim = `
-SELECT d.id, d.attempts + 1, w.id, w.url, w.headers, w.secret,
+WITH c AS (
+	SELECT d.id, d.attempts, d.webhook_id, d.event_id, d.next_attempt_time FROM webhook_deliveries d
+	WHERE d.organization_id = $1 AND d.status = 'pending' AND d.next_attempt_time <= clock_timestamp()
+		AND d.webhook_id = ANY (ARRAY(SELECT a.id FROM webhooks a WHERE a.organization_id = $1 AND a.status = 'active'))
+	ORDER BY d.next_attempt_time
+	LIMIT $2
+	FOR UPDATE OF d SKIP LOCKED
+)
+SELECT c.id, c.attempts + 1, w.id, w.url, w.headers, w.secret,
 	e.id, e.type, e.customer_id, e.revision, e.occurred_time, e.customer, e.has_lead_source, e.website_id, e.payment_instrument_id, e.duplicate
-FROM webhook_deliveries d
-JOIN webhooks w ON w.organization_id = d.organization_id AND w.id = d.webhook_id AND w.status = 'active'
-JOIN customer_events e ON e.organization_id = d.organization_id AND e.id = d.event_id
-WHERE d.organization_id = $1 AND d.status = 'pending' AND d.next_attempt_time <= clock_timestamp()
-ORDER BY d.next_attempt_time
-LIMIT $2
-FOR UPDATE OF d SKIP LOCKED`
+FROM c
+JOIN webhooks w ON w.organization_id = $1 AND w.id = c.webhook_id
+JOIN customer_events e ON e.organization_id = $1 AND e.id = c.event_id
+ORDER BY c.next_attempt_time`
 
 // The outcomes of a batch, in one statement: each delivery one attempt
 // more, attempted when the claim was made.

@@ -161,17 +161,23 @@ func (w *Worker) dispatch(ctx context.Context, batches, slots chan struct{}, run
 		go func() {
 			defer running.Done()
 			defer func() { <-batches }()
-			// Not cancelled by ctx: a batch under way is finished and
-			// recorded (each attempt is bounded by the timeout).
-			n, err := w.store.Deliver(context.WithoutCancel(ctx), org, batchSize, func(ctx context.Context, claimed []Claimed) []Outcome {
-				return w.attemptAll(ctx, claimed, slots)
-			})
-			if err != nil {
-				w.logError(ctx, "deliver webhooks", err)
-				return
-			}
-			if n == batchSize {
-				w.Wake()
+			// A full batch means more may be due: the next is claimed at
+			// once, not after a wake-up's wait, so a busy organization's
+			// deliveries keep pace with its writes. Each batch is its own
+			// transaction; ctx ends the run between batches.
+			for ctx.Err() == nil {
+				// Not cancelled by ctx: a batch under way is finished and
+				// recorded (each attempt is bounded by the timeout).
+				n, err := w.store.Deliver(context.WithoutCancel(ctx), org, batchSize, func(ctx context.Context, claimed []Claimed) []Outcome {
+					return w.attemptAll(ctx, claimed, slots)
+				})
+				if err != nil {
+					w.logError(ctx, "deliver webhooks", err)
+					return
+				}
+				if n < batchSize {
+					return
+				}
 			}
 		}()
 	}
