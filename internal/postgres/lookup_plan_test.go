@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -66,7 +67,8 @@ func TestWorldlineLookupsUseTheirIndexes(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.NewDB(t)
 	org, other := uuid.NewString(), uuid.NewString()
-	for id, rows := range map[string]int{org: planRows, other: planRows / 4} {
+	rows := lookupRows(t)
+	for id, rows := range map[string]int{org: rows, other: rows / 4} {
 		if _, err := db.ExecContext(ctx, `INSERT INTO organizations (id, name) VALUES ($1, 'lookups')`, id); err != nil {
 			t.Fatal(err)
 		}
@@ -129,6 +131,22 @@ func TestWorldlineLookupsUseTheirIndexes(t *testing.T) {
 			checkLookupPlan(t, c.name+" (generic plan)", generic, c.index)
 		}
 	}
+}
+
+// lookupRows is how many customers the lookup plan test gives its
+// merchant: planRows, or LOOKUP_PLAN_ROWS to time the lookups at the scale
+// docs/PERFORMANCE.md reports (LOOKUP_PLAN_ROWS=1000000 go test -v -run
+// TestWorldlineLookupsUseTheirIndexes ./internal/postgres: a few minutes).
+func lookupRows(t *testing.T) int {
+	v := os.Getenv("LOOKUP_PLAN_ROWS")
+	if v == "" {
+		return planRows
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 5000 {
+		t.Fatalf("LOOKUP_PLAN_ROWS=%q: want a number of customers of at least 5000", v)
+	}
+	return n
 }
 
 // maxLookupBuffers bounds the pages one lookup reads (about 30 here): a
