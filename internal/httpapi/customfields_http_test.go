@@ -197,47 +197,51 @@ func containsSort(q string) bool {
 }
 
 // TestHTTPDefinitionChangeRacingWrites: a definition change and customer
-// writes it would make invalid never both succeed.
+// writes it would make invalid, on one node or spread over two, never
+// both succeed.
 func TestHTTPDefinitionChangeRacingWrites(t *testing.T) {
 	t.Parallel()
-	a := newTestAPI(t)
-	for round := range 6 {
-		field := fmt.Sprintf("f%d", round)
-		a.define(field, map[string]any{"type": "string"}, http.StatusCreated)
-		const writers = 8
-		statuses := make([]int, writers+1)
-		testsync.Race(writers+1, func(i int) {
-			if i == writers {
-				statuses[i] = a.do(req{Method: http.MethodPut, Path: "/custom-fields/customers/" + field, Body: map[string]any{"type": "integer"}}).Status
-				return
+	onNodes(t, func(t *testing.T, nodes cluster) {
+		for round := range 6 {
+			field := fmt.Sprintf("f%d", round)
+			// On two nodes, the field is defined on one node and changed
+			// on the other, while the writes go to both.
+			nodes.node(round).define(field, map[string]any{"type": "string"}, http.StatusCreated)
+			const writers = 8
+			statuses := make([]int, writers+1)
+			testsync.Race(writers+1, func(i int) {
+				if i == writers {
+					statuses[i] = nodes.node(round + 1).do(req{Method: http.MethodPut, Path: "/custom-fields/customers/" + field, Body: map[string]any{"type": "integer"}}).Status
+					return
+				}
+				// A string value: fine under the old type, not the new one.
+				statuses[i] = nodes.node(i).do(req{Method: http.MethodPut, Path: fmt.Sprintf("/customers/r%d-%d", round, i), Body: map[string]any{"customFields": map[string]any{field: "text"}}}).Status
+			})
+			change := statuses[writers]
+			written := 0
+			for _, s := range statuses[:writers] {
+				switch s {
+				case http.StatusCreated:
+					written++
+				case http.StatusUnprocessableEntity:
+				default:
+					t.Errorf("round %d: a write answered %d", round, s)
+				}
 			}
-			// A string value: fine under the old type, not the new one.
-			statuses[i] = a.do(req{Method: http.MethodPut, Path: fmt.Sprintf("/customers/r%d-%d", round, i), Body: map[string]any{"customFields": map[string]any{field: "text"}}}).Status
-		})
-		change := statuses[writers]
-		written := 0
-		for _, s := range statuses[:writers] {
-			switch s {
-			case http.StatusCreated:
-				written++
-			case http.StatusUnprocessableEntity:
+			switch change {
+			case http.StatusOK:
+				if written > 0 {
+					t.Errorf("round %d: the type change and %d writes of strings both succeeded", round, written)
+				}
+			case http.StatusConflict:
+				if written == 0 {
+					t.Errorf("round %d: the type change was refused with no value stored", round)
+				}
 			default:
-				t.Errorf("round %d: a write answered %d", round, s)
+				t.Errorf("round %d: the definition change answered %d", round, change)
 			}
 		}
-		switch change {
-		case http.StatusOK:
-			if written > 0 {
-				t.Errorf("round %d: the type change and %d writes of strings both succeeded", round, written)
-			}
-		case http.StatusConflict:
-			if written == 0 {
-				t.Errorf("round %d: the type change was refused with no value stored", round)
-			}
-		default:
-			t.Errorf("round %d: the definition change answered %d", round, change)
-		}
-	}
+	})
 }
 
 func TestHTTPCustomFieldPermissions(t *testing.T) {

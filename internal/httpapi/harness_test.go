@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +20,7 @@ import (
 	"github.com/billing/customers-api/internal/app"
 	"github.com/billing/customers-api/internal/customers"
 	"github.com/billing/customers-api/internal/pgtest"
+	"github.com/billing/customers-api/internal/postgres"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -38,6 +40,7 @@ type testAPI struct {
 	t      *testing.T
 	srv    *httptest.Server
 	db     *sqlx.DB // for read-only columns (tags, payment figures) no route writes
+	app    *app.App // nil when a test wires the handler itself
 	access *access.Service
 	orgID  string
 	key    string
@@ -52,16 +55,63 @@ func newTestAPI(t *testing.T, opts ...customers.Option) *testAPI {
 // (edit may be nil), e.g. to allow CORS origins.
 func newTestAPIWith(t *testing.T, edit func(*app.Options), opts ...customers.Option) *testAPI {
 	t.Helper()
-	db := pgtest.NewDB(t)
-	o := app.Options{Customers: opts}
-	if edit != nil {
-		edit(&o)
+	return newCluster(t, 1, edit, opts...)[0]
+}
+
+// cluster is n API nodes over one database, as n serve processes behind
+// a load balancer: node 0 over the pool pgtest opened, every other node
+// over a pool of its own (postgres.Open, as serve opens it), each wired by
+// app.New and behind its own listener, so that nodes share nothing but
+// PostgreSQL. Every node serves node 0's organization with its key.
+type cluster []*testAPI
+
+// newCluster starts n nodes (n >= 1) over a fresh database; edit and opts
+// are newTestAPIWith's, applied to every node.
+func newCluster(t *testing.T, n int, edit func(*app.Options), opts ...customers.Option) cluster {
+	t.Helper()
+	db, url := pgtest.NewDBURL(t)
+	c := make(cluster, n)
+	for i := range c {
+		if i > 0 {
+			// Pools close before pgtest drops the database (cleanups run
+			// last registered first).
+			pool, err := postgres.Open(context.Background(), url, postgres.Settings{MaxConns: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { pool.Close() })
+			db = pool
+		}
+		o := app.Options{Customers: opts}
+		if edit != nil {
+			edit(&o)
+		}
+		svc := app.New(db, o)
+		c[i] = &testAPI{t: t, db: db, app: svc, access: svc.Access}
+		c[i].serve(svc.Handler)
 	}
-	svc := app.New(db, o)
-	a := &testAPI{t: t, db: db, access: svc.Access}
-	a.serve(svc.Handler)
-	a.orgID, a.key = a.newOrgKey()
-	return a
+	c[0].orgID, c[0].key = c[0].newOrgKey()
+	for _, a := range c[1:] {
+		a.orgID, a.key = c[0].orgID, c[0].key
+	}
+	return c
+}
+
+// node is the node that the i-th request goes to: requests take turns.
+func (c cluster) node(i int) *testAPI { return c[i%len(c)] }
+
+// onNodes runs body as two parallel subtests, over one node ("nodes=1")
+// and over two nodes sharing one database ("nodes=2"): what holds for
+// concurrent requests to one process must hold when they are spread over
+// several.
+func onNodes(t *testing.T, body func(t *testing.T, c cluster)) {
+	t.Helper()
+	for _, n := range []int{1, 2} {
+		t.Run(fmt.Sprintf("nodes=%d", n), func(t *testing.T) {
+			t.Parallel()
+			body(t, newCluster(t, n, nil))
+		})
+	}
 }
 
 // serve starts the listener for h. Every exchange is checked against

@@ -117,30 +117,53 @@ func TestHTTPIdempotencyKeyInUseIs409(t *testing.T) {
 	wantStatus(t, a.idem("busy", req{Method: http.MethodPost, Path: "/customers", Body: map[string]any{}}), http.StatusCreated)
 }
 
-// Twenty clients retrying one POST at once: one customer, and every answer
-// is either that customer or "in progress".
+// Twenty clients retrying one POST at once, through one node or spread
+// over two: one customer, every answer is either that customer or "in
+// progress", and afterwards every node replays the first answer as it was.
 func TestHTTPIdempotencyRacingRetriesCreateOneCustomer(t *testing.T) {
 	t.Parallel()
-	a := newTestAPI(t)
-	const n = 20
-	var mu sync.Mutex
-	statuses := map[int]int{}
-	ids := map[string]bool{}
-	testsync.Race(n, func(i int) {
-		r := a.forTest(t).idem("race", req{Method: http.MethodPost, Path: "/customers", Body: map[string]any{"websiteId": "w"}})
-		mu.Lock()
-		defer mu.Unlock()
-		statuses[r.Status]++
-		if r.Status == http.StatusCreated {
+	onNodes(t, func(t *testing.T, nodes cluster) {
+		const n = 20
+		q := req{Method: http.MethodPost, Path: "/customers", Body: map[string]any{"websiteId": "w"}}
+		var mu sync.Mutex
+		statuses := map[int]int{}
+		ids := map[string]bool{}
+		var first *response // the one answer not replayed
+		testsync.Race(n, func(i int) {
+			r := nodes.node(i).idem("race", q)
+			mu.Lock()
+			defer mu.Unlock()
+			statuses[r.Status]++
+			if r.Status != http.StatusCreated {
+				return
+			}
 			ids[r.JSON()["id"].(string)] = true
+			if r.Header.Get("Idempotent-Replayed") == "" {
+				if first != nil {
+					t.Errorf("two answers not marked replayed:\n%s\n%s", first.Body, r.Body)
+				}
+				first = r
+			}
+		})
+		if statuses[http.StatusCreated]+statuses[http.StatusConflict] != n || len(ids) != 1 || first == nil {
+			t.Fatalf("statuses %v, created ids %v: want only 201 (one id, one of them not replayed) and 409", statuses, ids)
+		}
+		if c := nodes[0].countCustomers(t, nodes[0].orgID); c != 1 {
+			t.Fatalf("%d customers, want 1", c)
+		}
+		for i, a := range nodes {
+			again := a.idem("race", q)
+			wantStatus(t, again, http.StatusCreated)
+			if again.Header.Get("Idempotent-Replayed") != "true" || string(again.Body) != string(first.Body) {
+				t.Errorf("node %d: the replay differs from the first answer:\nfirst  %s\nreplay %v %s", i, first.Body, again.Header, again.Body)
+			}
+			for _, h := range []string{"Location", "ETag"} {
+				if again.Header.Get(h) != first.Header.Get(h) {
+					t.Errorf("node %d: %s: first %q, replay %q", i, h, first.Header.Get(h), again.Header.Get(h))
+				}
+			}
 		}
 	})
-	if statuses[http.StatusCreated]+statuses[http.StatusConflict] != n || len(ids) != 1 {
-		t.Fatalf("statuses %v, created ids %v: want only 201 (one id) and 409", statuses, ids)
-	}
-	if c := a.countCustomers(t, a.orgID); c != 1 {
-		t.Fatalf("%d customers, want 1", c)
-	}
 }
 
 func TestHTTPIdempotencyKeysAreScopedToTheOrganization(t *testing.T) {

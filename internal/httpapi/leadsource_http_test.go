@@ -401,44 +401,49 @@ func TestHTTPLeadSourcePermissions(t *testing.T) {
 	wantStatus(t, a.do(req{Method: http.MethodDelete, Path: lsPath("", "ls-perm"), Key: delLS}), http.StatusNoContent)
 }
 
-// TestHTTPRacingFirstLeadSourceWrites: of concurrent first writes exactly
-// one answers 201; original holds that write's values, and every write
-// (each with different values) is one revision.
+// TestHTTPRacingFirstLeadSourceWrites: of concurrent first writes, on one
+// node or spread over two, exactly one answers 201; original holds that
+// write's values, and every write (each with different values) is one
+// revision.
 func TestHTTPRacingFirstLeadSourceWrites(t *testing.T) {
 	t.Parallel()
-	a := newTestAPI(t)
-	wantStatus(t, a.do(req{Method: http.MethodPut, Path: "/customers/ls-race", Body: map[string]any{}}), http.StatusCreated)
-	const n = 12
-	statuses := make([]int, n)
-	testsync.Race(n, func(i int) {
-		m := http.MethodPut
-		if i%2 == 1 {
-			m = http.MethodPost
-		}
-		statuses[i] = a.do(req{Method: m, Path: lsPath("", "ls-race"), Body: map[string]any{"campaign": fmt.Sprint("writer-", i)}}).Status
-	})
-	creator := -1
-	for i, s := range statuses {
-		switch s {
-		case http.StatusCreated:
-			if creator >= 0 {
-				t.Errorf("writers %d and %d both got 201", creator, i)
+	onNodes(t, func(t *testing.T, nodes cluster) {
+		wantStatus(t, nodes[0].do(req{Method: http.MethodPut, Path: "/customers/ls-race", Body: map[string]any{}}), http.StatusCreated)
+		const n = 12
+		statuses := make([]int, n)
+		testsync.Race(n, func(i int) {
+			m := http.MethodPut
+			if i%2 == 1 {
+				m = http.MethodPost
 			}
-			creator = i
-		case http.StatusOK:
-		default:
-			t.Errorf("writer %d: status %d", i, s)
+			// i/2: on two nodes, PUTs and POSTs go to both.
+			statuses[i] = nodes.node(i / 2).do(req{Method: m, Path: lsPath("", "ls-race"), Body: map[string]any{"campaign": fmt.Sprint("writer-", i)}}).Status
+		})
+		creator := -1
+		for i, s := range statuses {
+			switch s {
+			case http.StatusCreated:
+				if creator >= 0 {
+					t.Errorf("writers %d and %d both got 201", creator, i)
+				}
+				creator = i
+			case http.StatusOK:
+			default:
+				t.Errorf("writer %d: status %d", i, s)
+			}
 		}
-	}
-	if creator < 0 {
-		t.Fatalf("no writer got 201: %v", statuses)
-	}
-	r := a.do(req{Method: http.MethodGet, Path: lsPath("", "ls-race")})
-	wantStatus(t, r, http.StatusOK)
-	if got := r.JSON()["original"].(map[string]any)["campaign"]; got != fmt.Sprint("writer-", creator) {
-		t.Errorf("original.campaign %v, want the creator's writer-%d", got, creator)
-	}
-	if r.Header.Get("ETag") != fmt.Sprintf(`"%d"`, n) {
-		t.Errorf("ETag %s after %d changing writes, want \"%d\"", r.Header.Get("ETag"), n, n)
-	}
+		if creator < 0 {
+			t.Fatalf("no writer got 201: %v", statuses)
+		}
+		for _, a := range nodes {
+			r := a.do(req{Method: http.MethodGet, Path: lsPath("", "ls-race")})
+			wantStatus(t, r, http.StatusOK)
+			if got := r.JSON()["original"].(map[string]any)["campaign"]; got != fmt.Sprint("writer-", creator) {
+				t.Errorf("original.campaign %v, want the creator's writer-%d", got, creator)
+			}
+			if r.Header.Get("ETag") != fmt.Sprintf(`"%d"`, n) {
+				t.Errorf("ETag %s after %d changing writes, want \"%d\"", r.Header.Get("ETag"), n, n)
+			}
+		}
+	})
 }

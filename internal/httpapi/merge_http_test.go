@@ -195,64 +195,74 @@ func TestHTTPMergePermissions(t *testing.T) {
 	a.get("mp-x", http.StatusNotFound)
 }
 
-// TestHTTPCrossingMerges: ten rounds of A→B racing B→A never deadlock into a
-// 5xx; each round exactly one answers 204, the other 404, and one customer
-// is left.
+// TestHTTPCrossingMerges: ten rounds of A→B racing B→A, on one node or
+// each on its own node, never deadlock into a 5xx; each round exactly one
+// answers 204, the other 404, and one customer is left.
 func TestHTTPCrossingMerges(t *testing.T) {
 	t.Parallel()
-	a := newTestAPI(t)
-	for round := range 10 {
-		x, y := fmt.Sprint("cross-a", round), fmt.Sprint("cross-b", round)
-		for _, id := range []string{x, y} {
-			wantStatus(t, a.do(req{Method: http.MethodPut, Path: "/customers/" + id, Body: map[string]any{"websiteId": id}}), http.StatusCreated)
+	onNodes(t, func(t *testing.T, nodes cluster) {
+		for round := range 10 {
+			x, y := fmt.Sprint("cross-a", round), fmt.Sprint("cross-b", round)
+			for i, id := range []string{x, y} {
+				wantStatus(t, nodes.node(i).do(req{Method: http.MethodPut, Path: "/customers/" + id, Body: map[string]any{"websiteId": id}}), http.StatusCreated)
+			}
+			var statuses [2]int
+			pairs := [2][2]string{{x, y}, {y, x}}
+			testsync.Race(len(pairs), func(i int) {
+				// On two nodes, A→B goes to one and B→A to the other.
+				statuses[i] = nodes.node(i + round).do(req{Method: http.MethodDelete, Path: mergePath("", pairs[i][0], pairs[i][1])}).Status
+			})
+			if !reflect.DeepEqual(statuses, [2]int{204, 404}) && !reflect.DeepEqual(statuses, [2]int{404, 204}) {
+				t.Fatalf("round %d: statuses %v, want one 204 and one 404", round, statuses)
+			}
+			survivor, gone := y, x
+			if statuses[1] == http.StatusNoContent {
+				survivor, gone = x, y
+			}
+			for _, a := range nodes {
+				if c := a.get(survivor, http.StatusOK); c["revision"] != 1.0 {
+					t.Errorf("round %d: survivor %s at revision %v, want 1", round, survivor, c["revision"])
+				}
+				a.get(gone, http.StatusNotFound)
+			}
 		}
-		var statuses [2]int
-		pairs := [2][2]string{{x, y}, {y, x}}
-		testsync.Race(len(pairs), func(i int) {
-			statuses[i] = a.do(req{Method: http.MethodDelete, Path: mergePath("", pairs[i][0], pairs[i][1])}).Status
-		})
-		if !reflect.DeepEqual(statuses, [2]int{204, 404}) && !reflect.DeepEqual(statuses, [2]int{404, 204}) {
-			t.Fatalf("round %d: statuses %v, want one 204 and one 404", round, statuses)
-		}
-		survivor, gone := y, x
-		if statuses[1] == http.StatusNoContent {
-			survivor, gone = x, y
-		}
-		if c := a.get(survivor, http.StatusOK); c["revision"] != 1.0 {
-			t.Errorf("round %d: survivor %s at revision %v, want 1", round, survivor, c["revision"])
-		}
-		a.get(gone, http.StatusNotFound)
-	}
+	})
 }
 
 // TestHTTPMergeRacingPuts: a merge racing twenty PUTs that each change the
-// target loses no update: the final revision counts all of them.
+// target, on one node or spread over two, loses no update: the final
+// revision counts all of them.
 func TestHTTPMergeRacingPuts(t *testing.T) {
 	t.Parallel()
-	a := newTestAPI(t)
-	wantStatus(t, a.do(req{Method: http.MethodPut, Path: "/customers/race-target", Body: map[string]any{}}), http.StatusCreated)
-	wantStatus(t, a.do(req{Method: http.MethodPut, Path: "/customers/race-dup", Body: map[string]any{"websiteId": "from-dup"}}), http.StatusCreated)
-	const writers = 20
-	statuses := make([]int, writers+1)
-	testsync.Race(writers+1, func(i int) {
-		if i == writers {
-			statuses[i] = a.do(req{Method: http.MethodDelete, Path: mergePath("", "race-dup", "race-target")}).Status
-			return
+	onNodes(t, func(t *testing.T, nodes cluster) {
+		a := nodes[0]
+		wantStatus(t, a.do(req{Method: http.MethodPut, Path: "/customers/race-target", Body: map[string]any{}}), http.StatusCreated)
+		wantStatus(t, a.do(req{Method: http.MethodPut, Path: "/customers/race-dup", Body: map[string]any{"websiteId": "from-dup"}}), http.StatusCreated)
+		const writers = 20
+		statuses := make([]int, writers+1)
+		testsync.Race(writers+1, func(i int) {
+			// The merge (i = writers, even) and half the PUTs on one node,
+			// the other half on the other.
+			if i == writers {
+				statuses[i] = nodes.node(i).do(req{Method: http.MethodDelete, Path: mergePath("", "race-dup", "race-target")}).Status
+				return
+			}
+			statuses[i] = nodes.node(i).do(req{Method: http.MethodPut, Path: "/customers/race-target", Body: map[string]any{"customFields": map[string]any{"writer": i}}}).Status
+		})
+		for i, s := range statuses {
+			want := http.StatusOK
+			if i == writers {
+				want = http.StatusNoContent
+			}
+			if s != want {
+				t.Errorf("request %d: status %d, want %d", i, s, want)
+			}
 		}
-		statuses[i] = a.do(req{Method: http.MethodPut, Path: "/customers/race-target", Body: map[string]any{"customFields": map[string]any{"writer": i}}}).Status
+		for _, a := range nodes {
+			if c := a.get("race-target", http.StatusOK); c["revision"] != float64(writers+1) {
+				t.Errorf("final revision %v, want %d (every PUT and the merge)", c["revision"], writers+1)
+			}
+			a.get("race-dup", http.StatusNotFound)
+		}
 	})
-	for i, s := range statuses {
-		want := http.StatusOK
-		if i == writers {
-			want = http.StatusNoContent
-		}
-		if s != want {
-			t.Errorf("request %d: status %d, want %d", i, s, want)
-		}
-	}
-	c := a.get("race-target", http.StatusOK)
-	if c["revision"] != float64(writers+1) {
-		t.Errorf("final revision %v, want %d (every PUT and the merge)", c["revision"], writers+1)
-	}
-	a.get("race-dup", http.StatusNotFound)
 }

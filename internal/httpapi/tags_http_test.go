@@ -321,68 +321,79 @@ func TestHTTPTagPermissions(t *testing.T) {
 }
 
 // TestHTTPConcurrentTaggingOfOneCustomer: 20 taggers, 20 tags, one
-// customer: every tag lands and each counts one revision.
+// customer, on one node or spread over two: every tag lands and each
+// counts one revision.
 func TestHTTPConcurrentTaggingOfOneCustomer(t *testing.T) {
 	t.Parallel()
-	a := newTestAPI(t)
-	a.put("busy", map[string]any{})
-	const n = 20
-	statuses := make([]int, n)
-	testsync.Race(n, func(i int) {
-		statuses[i] = a.do(req{Method: http.MethodPost, Path: tagPath(fmt.Sprintf("t%02d", i), "/customers/busy")}).Status
-	})
-	for i, s := range statuses {
-		if s != http.StatusNoContent {
-			t.Errorf("tagging %d: %d", i, s)
+	onNodes(t, func(t *testing.T, nodes cluster) {
+		a := nodes[0]
+		a.put("busy", map[string]any{})
+		const n = 20
+		statuses := make([]int, n)
+		testsync.Race(n, func(i int) {
+			statuses[i] = nodes.node(i).do(req{Method: http.MethodPost, Path: tagPath(fmt.Sprintf("t%02d", i), "/customers/busy")}).Status
+		})
+		for i, s := range statuses {
+			if s != http.StatusNoContent {
+				t.Errorf("tagging %d: %d", i, s)
+			}
 		}
-	}
-	c := a.get("busy", http.StatusOK)
-	if names := tagNames(t, c); len(names) != n || c["revision"] != float64(n) {
-		t.Errorf("after %d concurrent taggings: %d tags %v, revision %v", n, len(names), names, c["revision"])
-	}
-	a.checkTagReadModels()
+		for _, a := range nodes {
+			c := a.get("busy", http.StatusOK)
+			if names := tagNames(t, c); len(names) != n || c["revision"] != float64(n) {
+				t.Errorf("after %d concurrent taggings: %d tags %v, revision %v", n, len(names), names, c["revision"])
+			}
+		}
+		a.checkTagReadModels()
+	})
 }
 
 // TestHTTPTaggingRacingAMerge: tags added to the duplicate and the target
-// while the duplicate is merged are never lost: each tagging either lands
-// before the merge (and moves to the target) or fails 404 naming it.
+// while the duplicate is merged, on one node or spread over two, are never
+// lost: each tagging either lands before the merge (and moves to the
+// target) or fails 404 naming it.
 func TestHTTPTaggingRacingAMerge(t *testing.T) {
 	t.Parallel()
-	a := newTestAPI(t)
-	for round := range 5 {
-		dup, target := fmt.Sprintf("dup-%d", round), fmt.Sprintf("target-%d", round)
-		a.put(dup, map[string]any{})
-		a.put(target, map[string]any{})
-		const taggers = 10
-		statuses := make([]int, taggers+1)
-		testsync.Race(taggers+1, func(i int) {
-			if i == taggers {
-				statuses[i] = a.do(req{Method: http.MethodDelete, Path: mergePath("", dup, target)}).Status
-				return
+	onNodes(t, func(t *testing.T, nodes cluster) {
+		a := nodes[0]
+		for round := range 5 {
+			dup, target := fmt.Sprintf("dup-%d", round), fmt.Sprintf("target-%d", round)
+			a.put(dup, map[string]any{})
+			a.put(target, map[string]any{})
+			const taggers = 10
+			statuses := make([]int, taggers+1)
+			testsync.Race(taggers+1, func(i int) {
+				// On two nodes, i/2 spreads the dup's taggings (even i)
+				// and the target's (odd i) over both; the merge goes to
+				// the second.
+				if i == taggers {
+					statuses[i] = nodes.node(i / 2).do(req{Method: http.MethodDelete, Path: mergePath("", dup, target)}).Status
+					return
+				}
+				id := dup
+				if i%2 == 1 {
+					id = target
+				}
+				statuses[i] = nodes.node(i / 2).do(req{Method: http.MethodPost, Path: tagPath(fmt.Sprintf("t%d", i), "/customers/"+id)}).Status
+			})
+			if statuses[taggers] != http.StatusNoContent {
+				t.Fatalf("round %d: merge %d", round, statuses[taggers])
 			}
-			id := dup
-			if i%2 == 1 {
-				id = target
+			names := tagNames(t, nodes.node(round).get(target, http.StatusOK))
+			for i := range taggers {
+				landed := slices.Contains(names, fmt.Sprintf("t%d", i))
+				switch {
+				case statuses[i] == http.StatusNoContent && !landed:
+					t.Errorf("round %d: tagging %d answered 204 but the target lacks t%d: %v", round, i, i, names)
+				case statuses[i] == http.StatusNotFound && (i%2 == 1 || landed):
+					t.Errorf("round %d: tagging %d answered 404 (target tagging or landed %v)", round, i, landed)
+				case statuses[i] != http.StatusNoContent && statuses[i] != http.StatusNotFound:
+					t.Errorf("round %d: tagging %d answered %d", round, i, statuses[i])
+				}
 			}
-			statuses[i] = a.do(req{Method: http.MethodPost, Path: tagPath(fmt.Sprintf("t%d", i), "/customers/"+id)}).Status
-		})
-		if statuses[taggers] != http.StatusNoContent {
-			t.Fatalf("round %d: merge %d", round, statuses[taggers])
 		}
-		names := tagNames(t, a.get(target, http.StatusOK))
-		for i := range taggers {
-			landed := slices.Contains(names, fmt.Sprintf("t%d", i))
-			switch {
-			case statuses[i] == http.StatusNoContent && !landed:
-				t.Errorf("round %d: tagging %d answered 204 but the target lacks t%d: %v", round, i, i, names)
-			case statuses[i] == http.StatusNotFound && (i%2 == 1 || landed):
-				t.Errorf("round %d: tagging %d answered 404 (target tagging or landed %v)", round, i, landed)
-			case statuses[i] != http.StatusNoContent && statuses[i] != http.StatusNotFound:
-				t.Errorf("round %d: tagging %d answered %d", round, i, statuses[i])
-			}
-		}
-	}
-	a.checkTagReadModels()
+		a.checkTagReadModels()
+	})
 }
 
 // TestHTTPTagRename: PATCH /tags/{tag} (Rebilly's PatchTag, which the JS

@@ -1,11 +1,20 @@
 package httpapi_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/billing/customers-api/internal/app"
+	"github.com/billing/customers-api/internal/testsync"
 )
 
 func (a *testAPI) createWebhook(body map[string]any) map[string]any {
@@ -192,4 +201,148 @@ func TestHTTPWebhookPermissions(t *testing.T) {
 		q.Key = reader
 		wantStatus(t, a.do(q), http.StatusForbidden)
 	}
+}
+
+// TestHTTPTwoNodesDeliverEachOf500EventsExactlyOnce: two nodes over one
+// database, each with a pool and a webhook worker of its own, as two serve
+// processes with WEBHOOK_WORKERS set. 500 customers are created through
+// both nodes' HTTP, and a real receiver gets each creation's delivery
+// exactly once, whichever node's worker claimed it; both nodes' workers
+// take part.
+func TestHTTPTwoNodesDeliverEachOf500EventsExactlyOnce(t *testing.T) {
+	t.Parallel()
+	nodes := newCluster(t, 2, func(o *app.Options) {
+		o.Config.WebhookWorkers = 4
+		o.Config.WebhookTimeout = 5 * time.Second
+		o.Config.WebhookRetrySchedule = []time.Duration{100 * time.Millisecond}
+		o.Config.WebhookRetention = time.Hour
+	})
+	var mu sync.Mutex
+	byID := map[string]int{}       // webhook-id → requests
+	byCustomer := map[string]int{} // customerId in the body → requests
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ CustomerID string }
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			t.Errorf("delivery body: %v", err)
+		}
+		mu.Lock()
+		byID[r.Header.Get("webhook-id")]++
+		byCustomer[body.CustomerID]++
+		mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(rc.Close)
+	hook := nodes[0].createWebhook(map[string]any{"url": rc.URL + "/hook", "eventsFilter": []any{"customer-created"}})
+	// Registered after the cluster, so the workers stop before the pools
+	// close.
+	for _, a := range nodes {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { a.app.Worker.Run(ctx); close(done) }()
+		t.Cleanup(func() { cancel(); <-done })
+	}
+
+	const n, clients = 500, 10
+	created := make([][]string, clients)
+	testsync.Race(clients, func(g int) {
+		// Each client sends to one node: each node's commits wake its own
+		// worker, and the other learns of them by polling. Plain requests,
+		// not the harness's contract check, which would take most of the
+		// time: the exchange's shape is checked by the other tests.
+		a := nodes.node(g)
+		for range n / clients {
+			id, err := postCustomer(a)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			created[g] = append(created[g], id)
+		}
+	})
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	delivered := "/webhooks/" + hook["id"].(string) + "/deliveries?limit=0&filter=" + url.QueryEscape("status:delivered")
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		r := nodes.node(1).do(req{Method: http.MethodGet, Path: delivered})
+		wantStatus(t, r, http.StatusOK)
+		if r.Header.Get("Pagination-Total") == strconv.Itoa(n) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s deliveries delivered after 30 s, want %d", r.Header.Get("Pagination-Total"), n)
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // time for a duplicate to show
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(byID) != n {
+		t.Errorf("%d distinct webhook-ids, want %d", len(byID), n)
+	}
+	for id, c := range byID {
+		if c != 1 {
+			t.Errorf("delivery %s attempted %d times", id, c)
+		}
+	}
+	for _, ids := range created {
+		for _, id := range ids {
+			if byCustomer[id] != 1 {
+				t.Errorf("customer %s: %d deliveries of its creation, want 1", id, byCustomer[id])
+			}
+		}
+	}
+	total := 0
+	for i, a := range nodes {
+		d := deliveredByWorker(t, a)
+		if d == 0 {
+			t.Errorf("node %d's worker delivered nothing: the nodes did not share the outbox", i)
+		}
+		total += d
+	}
+	if total != n {
+		t.Errorf("the workers delivered %d in all, want %d", total, n)
+	}
+}
+
+// postCustomer creates an empty customer through a's API with a plain
+// client, and returns its id.
+func postCustomer(a *testAPI) (string, error) {
+	hr, err := http.NewRequest(http.MethodPost, a.srv.URL+"/customers", strings.NewReader("{}"))
+	if err != nil {
+		return "", err
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	hr.Header.Set("REB-APIKEY", a.key)
+	res, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	var c struct{ ID string }
+	if err := json.NewDecoder(res.Body).Decode(&c); err != nil || res.StatusCode != http.StatusCreated || c.ID == "" {
+		return "", fmt.Errorf("POST /customers: %d, id %q (%v)", res.StatusCode, c.ID, err)
+	}
+	return c.ID, nil
+}
+
+// deliveredByWorker is the count of deliveries a's own worker made, from
+// its /metrics.
+func deliveredByWorker(t *testing.T, a *testAPI) int {
+	t.Helper()
+	r := a.do(req{Method: http.MethodGet, Path: "/metrics", NoKey: true})
+	wantStatus(t, r, http.StatusOK)
+	const series = `customers_api_webhook_deliveries_total{result="delivered"} `
+	for line := range strings.Lines(string(r.Body)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), series); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return int(f)
+		}
+	}
+	t.Fatalf("/metrics has no %s", series)
+	return 0
 }
