@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -114,4 +115,26 @@ func createDatabase(ctx context.Context, adminURL, name string) error {
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel}))
+}
+
+// openReplica opens the pool to DATABASE_READ_URL. A replica that does not
+// answer yet is no reason not to serve (reads go to the primary until it
+// does), but one that answers as another database than a standby of the
+// primary is a mistake that would serve wrong data: serve refuses it.
+func openReplica(ctx context.Context, cfg config.Config, primary *sqlx.DB, log *slog.Logger) (*sqlx.DB, error) {
+	replica, err := postgres.OpenReplica(cfg.DatabaseReadURL, dbSettings(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_READ_URL: %w", err)
+	}
+	err = postgres.CheckReplica(ctx, primary, replica)
+	switch {
+	case errors.Is(err, postgres.ErrNotReplica):
+		replica.Close()
+		return nil, fmt.Errorf("DATABASE_READ_URL: %w", err)
+	case err != nil:
+		log.Warn("the read replica does not answer; reads go to the primary until it does", "error", err.Error())
+	default:
+		log.Info("reading collections from the replica", "fence_timeout", cfg.ReadFenceTimeout.String())
+	}
+	return replica, nil
 }

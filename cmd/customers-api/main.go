@@ -9,6 +9,9 @@
 //	customers-api keys revoke KEY_ID           revoke a key
 //	customers-api seed --org ORG_ID --rows N [--seed S]
 //	                                           bulk-load generated customers (benchmarks)
+//	customers-api recount (--org ORG_ID | --all)
+//	                                           correct the customer counts after hand-run SQL
+//	customers-api distribute                   distribute the tables on Citus (docs/CITUS.md)
 //
 // Configuration comes from the environment (see package config). Without
 // DATABASE_URL a local PostgreSQL cluster under DATA_DIR is used, started
@@ -53,6 +56,8 @@ const usage = `usage:
   customers-api keys list --org ORG_ID
   customers-api keys revoke KEY_ID
   customers-api seed --org ORG_ID --rows N [--seed S]
+  customers-api recount (--org ORG_ID | --all)
+  customers-api distribute
 `
 
 // run executes one command line. Created ids and secrets go to stdout, alone
@@ -73,6 +78,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return keys(ctx, args, getenv, stdout, stderr)
 	case "seed":
 		return seed(ctx, args, getenv, stdout, stderr)
+	case "recount":
+		return recount(ctx, args, getenv, stdout, stderr)
+	case "distribute":
+		return distribute(ctx, args, getenv, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

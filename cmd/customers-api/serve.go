@@ -50,7 +50,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer probe.Close()
-	svc := app.New(d.db, app.Options{Config: cfg, Logger: log, Probe: probe})
+	opts := app.Options{Config: cfg, Logger: log, Probe: probe}
+	if cfg.DatabaseReadURL != "" {
+		if opts.Replica, err = openReplica(ctx, cfg, d.db, log); err != nil {
+			return err
+		}
+		defer opts.Replica.Close()
+	}
+	svc := app.New(d.db, opts)
 	if cfg.PublicURL == "" && cfg.WebhookWorkers > 0 {
 		log.Warn("PUBLIC_URL is not set: the links in webhook bodies use the listen address, which receivers elsewhere may not reach")
 	}

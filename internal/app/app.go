@@ -37,6 +37,10 @@ type Options struct {
 	// Probe, when set, is a pool of its own for readiness checks, so that
 	// /readyz answers while the serving pool is saturated.
 	Probe *sqlx.DB
+	// Replica, when set, is a pool to a streaming replica of db: the
+	// collection queries read there behind the fence (postgres.WithReplica,
+	// Config.ReadFenceTimeout), and /readyz and /metrics report it.
+	Replica *sqlx.DB
 	// Customers are options of the customers service (tests pass a clock).
 	Customers []customers.Option
 	// Access are options of the access service.
@@ -69,6 +73,11 @@ func New(db *sqlx.DB, opt Options) *App {
 	if opt.Probe != nil {
 		storeOpts = append(storeOpts, postgres.WithReadinessProbe(opt.Probe))
 	}
+	var replica *replicaMetrics
+	if opt.Replica != nil {
+		replica = newReplicaMetrics()
+		storeOpts = append(storeOpts, postgres.WithReplica(opt.Replica, cfg.ReadFenceTimeout), postgres.WithReadMetrics(replica.hooks()))
+	}
 	store := postgres.New(db, storeOpts...)
 	// The Go runtime's series, the process's, the pool's (go_sql_*), and
 	// the API's own.
@@ -78,6 +87,10 @@ func New(db *sqlx.DB, opt Options) *App {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.DB, "customers"),
 	)
+	if replica != nil {
+		reg.MustRegister(collectors.NewDBStatsCollector(opt.Replica.DB, "customers_replica"))
+		replica.register(reg, store)
+	}
 	deliveries := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "customers_api_webhook_deliveries_total",
 		Help: "Webhook delivery attempts by result: delivered, retried (failed, to be tried again) or failed (for good).",
@@ -124,6 +137,9 @@ func New(db *sqlx.DB, opt Options) *App {
 	}
 	if cfg.MetricsAddr == "" {
 		hc.MetricsHandler = a.Metrics
+	}
+	if replica != nil {
+		hc.Replica = replicaState(store)
 	}
 	hc.Foreign = []httpapi.ForeignRoute{
 		{Method: http.MethodPost, Path: cleeng.Path, Pattern: cleeng.Path, Handler: cleeng.New(a.Customers)},

@@ -20,6 +20,15 @@ type Config struct {
 	// DatabaseURL is the PostgreSQL to use (DATABASE_URL). Empty: a local
 	// cluster under DataDir is started from the installed binaries.
 	DatabaseURL string
+	// DatabaseReadURL, when set, is a streaming replica of the database
+	// (DATABASE_READ_URL): the collection queries read there once it has
+	// replayed every write acknowledged before they began, else from the
+	// primary. Empty: every query goes to the primary.
+	DatabaseReadURL string
+	// ReadFenceTimeout bounds how long a read waits for the replica to
+	// catch up before it goes to the primary instead (READ_FENCE_TIMEOUT,
+	// a Go duration, default 50ms).
+	ReadFenceTimeout time.Duration
 	// DataDir holds the local cluster and the development key (DATA_DIR,
 	// default .data).
 	DataDir string
@@ -80,6 +89,8 @@ func Load(getenv func(string) string) (Config, error) {
 	c := Config{
 		Addr:               or(getenv("ADDR"), "127.0.0.1:8080"),
 		DatabaseURL:        strings.TrimSpace(getenv("DATABASE_URL")),
+		DatabaseReadURL:    strings.TrimSpace(getenv("DATABASE_READ_URL")),
+		ReadFenceTimeout:   50 * time.Millisecond,
 		DataDir:            or(getenv("DATA_DIR"), ".data"),
 		PublicURL:          strings.TrimSuffix(strings.TrimSpace(getenv("PUBLIC_URL")), "/"),
 		DBMaxConns:         20,
@@ -120,6 +131,13 @@ func Load(getenv func(string) string) (Config, error) {
 			}
 			*d.dst = dur
 		}
+	}
+	if v := getenv("READ_FENCE_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Millisecond || d > 10*time.Second {
+			return c, fmt.Errorf("READ_FENCE_TIMEOUT %q: want a duration from 1ms to 10s such as 50ms", v)
+		}
+		c.ReadFenceTimeout = d
 	}
 	if v := getenv("SHUTDOWN_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)

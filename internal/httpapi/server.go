@@ -34,8 +34,11 @@ type Config struct {
 	Foreign []ForeignRoute
 	// Ready reports whether the service can serve (the database answers),
 	// promptly, and why not; its error's text is shown to the caller.
-	Ready  func(context.Context) error
-	Logger *slog.Logger
+	Ready func(context.Context) error
+	// Replica, when set, reports the read replica in /readyz's body,
+	// promptly; it never makes the node unready.
+	Replica func(context.Context) ReplicaState
+	Logger  *slog.Logger
 	// PublicURL, when set, is the absolute base of links and Location
 	// headers (e.g. https://api.example.com); otherwise each request's own
 	// scheme and Host are used.
@@ -75,6 +78,7 @@ type Server struct {
 	access    *access.Service
 	webhooks  *webhooks.Service
 	ready     func(context.Context) error
+	replica   func(context.Context) ReplicaState
 	log       *slog.Logger
 	publicURL string
 	cors      []string
@@ -94,7 +98,7 @@ type Server struct {
 // NewServer builds the API's handler.
 func NewServer(cfg Config) *Server {
 	s := &Server{
-		customers: cfg.Customers, access: cfg.Access, webhooks: cfg.Webhooks, ready: cfg.Ready, log: cfg.Logger,
+		customers: cfg.Customers, access: cfg.Access, webhooks: cfg.Webhooks, ready: cfg.Ready, replica: cfg.Replica, log: cfg.Logger,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), cors: cfg.CORSOrigins,
 		metrics: newMetrics(cfg.Metrics), limiter: newRateLimiter(cfg.RateLimit), idempotency: cfg.Idempotency,
 		serveMetrics: cfg.MetricsHandler != nil, serveOpenAPI: cfg.OpenAPI != nil, foreign: cfg.Foreign,
@@ -283,6 +287,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	replica := s.replicaReport(r.Context())
 	if s.ready != nil {
 		if err := s.ready(r.Context()); err != nil {
 			s.log.WarnContext(r.Context(), "not ready", "request_id", requestID(r.Context()), "error", err.Error())
@@ -295,7 +300,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	writeJSON(w, http.StatusOK, readyBody{Status: "ready", Replica: replica()})
 }
 
 // trimTrailingSlash hands next the request's path without a trailing

@@ -17,6 +17,9 @@
 // PostgreSQL refuses to run as root. When the process is root, the server
 // programs run as the "postgres" system user through runuser(1) and the
 // cluster directory is handed over to that user.
+//
+// StartReplica starts a streaming replica of a running cluster, a throwaway
+// cluster of its own (replica.go).
 package localpg
 
 import (
@@ -53,6 +56,11 @@ type Options struct {
 	// synchronous_commit=off, full_page_writes=off. A crash can corrupt such
 	// a cluster, so Start rejects Fast for a persistent DataDir.
 	Fast bool
+	// Settings are more postgresql.conf lines ("name = value"), written
+	// after localpg's own when the cluster is initialised, so that they
+	// win: e.g. "synchronous_commit = on" for a Fast cluster whose commits
+	// must reach its WAL before they are acknowledged.
+	Settings []string
 }
 
 // Cluster is a running PostgreSQL server started (or found running) by Start.
@@ -152,7 +160,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		}
 	}
 	if !initialised {
-		if err := c.initdb(ctx, opts.Fast); err != nil {
+		if err := c.initdb(ctx, opts.Fast, opts.Settings); err != nil {
 			return nil, err
 		}
 	}
@@ -255,7 +263,7 @@ func socketPath(dir string, port int) string {
 	return filepath.Join(dir, ".s.PGSQL."+strconv.Itoa(port))
 }
 
-func (c *Cluster) initdb(ctx context.Context, fast bool) error {
+func (c *Cluster) initdb(ctx context.Context, fast bool, extra []string) error {
 	c.log(fmt.Sprintf("initdb %s", c.dir))
 	// Byte-order collation (stable, fast, and LIKE 'x%' can use plain
 	// indexes) but Unicode character classes, so lower() folds "Ë" as well
@@ -273,6 +281,7 @@ func (c *Cluster) initdb(ctx context.Context, fast bool) error {
 	if c.socketDir == c.dir {
 		conf = append(conf, "unix_socket_directories = "+confQuote(c.dir))
 	}
+	conf = append(conf, extra...)
 	text := "\n# Added by localpg.\n" + strings.Join(conf, "\n") + "\n"
 	if err := appendFile(filepath.Join(c.dir, "postgresql.conf"), text); err != nil {
 		return fmt.Errorf("localpg: configure %s: %w", c.dir, err)

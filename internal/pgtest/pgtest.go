@@ -11,6 +11,9 @@
 // test, parallel or not, gets an isolated database and never has to clean
 // up after itself. Tests are never skipped for lack of a server: if none can be
 // had, the package fails.
+//
+// NewReplicated gives a test a database on a primary and on a streaming
+// replica of it, for the tests of replica reads (replicated.go).
 package pgtest
 
 import (
@@ -90,7 +93,7 @@ func Main(m *testing.M) int {
 	code := m.Run()
 	current.Store(nil)
 
-	if err := s.close(); err != nil {
+	if err := errors.Join(closeShared(), s.close()); err != nil {
 		fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
 		if code == 0 {
 			code = 1

@@ -2,20 +2,38 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/billing/customers-api/internal/customers"
+	"github.com/billing/customers-api/internal/postgres"
 	"github.com/billing/customers-api/internal/testsync"
 )
 
-// TestCountersFollowEveryWriter checks the per-organization counters that
-// serve the unfiltered Pagination-Total: the database keeps them, so
-// statements the service never runs count too, concurrent writers spread
-// over several counter rows instead of queueing on one, and another
-// organization's writes in the same database do not count. (That the total
-// stays exact through the service's creates, upserts and merges is tested
-// in package customers.)
-func TestCountersFollowEveryWriter(t *testing.T) {
+// checkCount fails unless organization org's unfiltered total (the sum of
+// its counter rows) equals its customers.
+func (f *fixture) checkCount(t *testing.T, org, when string) int64 {
+	t.Helper()
+	var rows int64
+	if err := f.db.Get(&rows, `SELECT count(*) FROM customers WHERE organization_id = $1`, org); err != nil {
+		t.Fatal(err)
+	}
+	if total := listTotal(t, f.store, org, customers.ListQuery{Limit: 0}); total != rows {
+		t.Errorf("%s: unfiltered total = %d, want %d (the rows)", when, total, rows)
+	}
+	return rows
+}
+
+// TestCountersFollowEveryStoreWrite checks the per-organization counters
+// that serve the unfiltered Pagination-Total (migration 00015: the store
+// counts in the statement that writes) through every path that inserts or
+// deletes customers: concurrent creates, racing PUTs of one new id (one
+// creates, the others update), PUTs of existing ids, merges and a seed.
+// Concurrent writers spread over several counter rows instead of queueing
+// on one, and another organization's writes do not count. (That the total
+// stays exact through the service's rules is also tested in package
+// customers.)
+func TestCountersFollowEveryStoreWrite(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
@@ -32,33 +50,121 @@ func TestCountersFollowEveryWriter(t *testing.T) {
 			}
 		}
 	})
-	if _, err := f.db.Exec(`INSERT INTO customers (organization_id, id, created_time, updated_time)
-		SELECT $1, 'sql-' || g, now(), now() FROM generate_series(1, 4) AS g`, f.org); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.db.Exec(`DELETE FROM customers WHERE organization_id = $1 AND id IN ('sql-1', 'sql-2')`, f.org); err != nil {
-		t.Fatal(err)
+	f.checkCount(t, f.org, "concurrent creates")
+	if total := f.checkCount(t, other, "the other organization's creates"); total != writers*each {
+		t.Errorf("the other organization has %d customers, want %d", total, writers*each)
 	}
 
-	want := writers*each + 4 - 2
-	var rows int
-	if err := f.db.Get(&rows, `SELECT count(*) FROM customers WHERE organization_id = $1`, f.org); err != nil {
+	// Racing PUTs of the same new ids: each id is created once, counted
+	// once; the PUTs that lose the race update it and count nothing.
+	const ids = 5
+	created := make([]int, writers)
+	testsync.Race(writers, func(w int) {
+		for i := range ids {
+			_, c, err := f.svc.Put(ctx, f.org, fmt.Sprintf("put-%d", i), customers.Input{}, customers.Precondition{}, customers.ViewOptions{})
+			if err != nil {
+				t.Error(err)
+			}
+			if c {
+				created[w]++
+			}
+		}
+	})
+	sum := 0
+	for _, c := range created {
+		sum += c
+	}
+	if sum != ids {
+		t.Errorf("racing PUTs created %d customers, want %d", sum, ids)
+	}
+	f.checkCount(t, f.org, "racing PUT-creates")
+
+	// A merge deletes the duplicate.
+	before := f.checkCount(t, f.org, "before the merge")
+	if err := f.svc.Merge(ctx, f.org, "put-0", "put-1", customers.Precondition{}); err != nil {
 		t.Fatal(err)
 	}
-	if rows != want {
-		t.Fatalf("rows = %d, want %d", rows, want)
+	if after := f.checkCount(t, f.org, "a merge"); after != before-1 {
+		t.Errorf("%d customers after a merge, want %d", after, before-1)
 	}
-	if total := listTotal(t, f.store, f.org, customers.ListQuery{Limit: 0}); total != int64(want) {
-		t.Errorf("unfiltered total = %d, want %d (the rows)", total, want)
+	// Crossing merges at once: each either merges or finds its duplicate
+	// gone; the count follows whatever happened.
+	testsync.Race(2, func(i int) {
+		_ = f.svc.Merge(ctx, f.org, []string{"put-2", "put-3"}[i], []string{"put-3", "put-2"}[i], customers.Precondition{})
+	})
+	f.checkCount(t, f.org, "crossing merges")
+
+	// A seed counts what it loaded, in its transaction.
+	const seeded = 40
+	if n, err := f.store.Seed(ctx, f.org, batches(seedCustomers(seeded), 16), postgres.SeedOptions{}); err != nil || n != seeded {
+		t.Fatalf("Seed = %d, %v; want %d", n, err, seeded)
 	}
-	if total := listTotal(t, f.store, other, customers.ListQuery{Limit: 0}); total != writers*each {
-		t.Errorf("the other organization's total = %d, want %d", total, writers*each)
-	}
+	f.checkCount(t, f.org, "a seed")
+
 	var slots int
 	if err := f.db.Get(&slots, `SELECT count(*) FROM customer_counts WHERE organization_id = $1`, f.org); err != nil {
 		t.Fatal(err)
 	}
 	if slots < 2 {
 		t.Errorf("the total sits in %d counter rows; concurrent writers should spread over several", slots)
+	}
+}
+
+// TestRecountCorrectsHandRunWrites: the count is the store's, so rows
+// inserted or deleted by hand-run statements are not counted until
+// RecountCustomers (`customers-api recount`) adds the difference; it does
+// so exactly while the service keeps writing, and a second recount finds
+// nothing to correct.
+func TestRecountCorrectsHandRunWrites(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	for range 3 {
+		if _, err := f.svc.Create(ctx, f.org, customers.Input{}, customers.ViewOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.db.Exec(`INSERT INTO customers (organization_id, id, created_time, updated_time)
+		SELECT $1, 'sql-' || g, now(), now() FROM generate_series(1, 6) AS g`, f.org); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.Exec(`DELETE FROM customers WHERE organization_id = $1 AND id IN ('sql-1', 'sql-2')`, f.org); err != nil {
+		t.Fatal(err)
+	}
+	if total := listTotal(t, f.store, f.org, customers.ListQuery{Limit: 0}); total != 3 {
+		t.Errorf("total after hand-run statements = %d, want 3 (the store's writes only)", total)
+	}
+
+	// Recounts race creates: every correction is exact whatever the
+	// creates' commits interleave with.
+	const writers, each = 4, 10
+	var corrected int64 // written by the recounting goroutine alone
+	testsync.Race(writers+1, func(w int) {
+		if w == writers {
+			for range each {
+				d, err := f.store.RecountCustomers(ctx, f.org)
+				if err != nil {
+					t.Error(err)
+				}
+				corrected += d
+			}
+			return
+		}
+		for range each {
+			if _, err := f.svc.Create(ctx, f.org, customers.Input{}, customers.ViewOptions{}); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	if corrected != 4 {
+		t.Errorf("the recounts corrected %d in all, want 4 (6 inserted, 2 deleted by hand)", corrected)
+	}
+	f.checkCount(t, f.org, "recounts among creates")
+	if d, err := f.store.RecountCustomers(ctx, f.org); d != 0 || err != nil {
+		t.Errorf("a second recount corrected %d (%v), want 0", d, err)
+	}
+	orgs, err := f.store.OrganizationIDs(ctx)
+	if err != nil || len(orgs) == 0 {
+		t.Errorf("OrganizationIDs = %v, %v", orgs, err)
 	}
 }

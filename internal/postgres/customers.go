@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -248,22 +249,55 @@ var (
 )
 
 const (
-	sqlMergedInto     = `SELECT target_id FROM customer_merges WHERE organization_id = $1 AND source_id = $2`
-	sqlDeleteCustomer = `DELETE FROM customers WHERE organization_id = $1 AND id = $2`
-	sqlRepointMerges  = `UPDATE customer_merges SET target_id = $3 WHERE organization_id = $1 AND target_id = $2`
+	sqlMergedInto    = `SELECT target_id FROM customer_merges WHERE organization_id = $1 AND source_id = $2`
+	sqlRepointMerges = `UPDATE customer_merges SET target_id = $3 WHERE organization_id = $1 AND target_id = $2`
 )
+
+// The customer counters (customer_counts, migration 00015) are the
+// store's: it adds to them in the statement that inserts or deletes
+// customers, in a data-modifying CTE, so that the unfiltered total stays
+// exact at no extra round trip. The slot is drawn by the caller (countSlot)
+// and passed as an argument: concurrent writers of an organization rarely
+// wait on the same counter row, and the statement calls no volatile
+// function (random()), which Citus allows neither in a CTE nor in an
+// INSERT ... SELECT on a distributed table.
+const countSlots = 8
+
+// countSlot draws the counter slot of one write.
+func countSlot() int16 { return int16(rand.IntN(countSlots)) }
+
+// sqlDeleteCustomer deletes customer $2, takes it off the count in slot
+// $3, and returns how many customers it deleted.
+const sqlDeleteCustomer = `WITH gone AS (
+	DELETE FROM customers WHERE organization_id = $1 AND id = $2 RETURNING 1
+), counted AS (
+	INSERT INTO customer_counts (organization_id, slot, n)
+	SELECT $1::uuid, $3::smallint, -count(*) FROM gone HAVING count(*) > 0
+	ON CONFLICT (organization_id, slot) DO UPDATE SET n = customer_counts.n + EXCLUDED.n
+)
+SELECT count(*) FROM gone`
 
 // sqlLockCustomer reads the stored row of a customer and locks it.
 var sqlLockCustomer = `SELECT c.` + strings.Join(customerColumns, ", c.") + `
 FROM customers c WHERE c.organization_id = $1 AND c.id = $2 FOR UPDATE`
 
-// ON CONFLICT DO NOTHING makes a concurrent insert of the same id wait for
-// the other transaction and then insert nothing, instead of failing.
-var sqlInsertCustomer = `INSERT INTO customers (organization_id, ` + strings.Join(customerColumns, ", ") + `)
-VALUES (` + placeholders(1, 1+len(customerColumns)) + `) ON CONFLICT (organization_id, id) DO NOTHING`
+// sqlInsertCustomer inserts a customer, counts it in the slot of the last
+// argument, and returns how many customers it inserted. ON CONFLICT DO
+// NOTHING makes a concurrent insert of the same id wait for the other
+// transaction and then insert (and count) nothing, instead of failing.
+var sqlInsertCustomer = `WITH inserted AS (
+	INSERT INTO customers (organization_id, ` + strings.Join(customerColumns, ", ") + `)
+	VALUES (` + placeholders(1, 1+len(customerColumns)) + `) ON CONFLICT (organization_id, id) DO NOTHING
+	RETURNING 1
+), counted AS (
+	INSERT INTO customer_counts (organization_id, slot, n)
+	SELECT $1::uuid, $` + strconv.Itoa(2+len(customerColumns)) + `::smallint, count(*) FROM inserted HAVING count(*) > 0
+	ON CONFLICT (organization_id, slot) DO UPDATE SET n = customer_counts.n + EXCLUDED.n
+)
+SELECT count(*) FROM inserted`
 
 // sqlUpdateCustomer writes every stored column but the key; its arguments
-// are those of sqlInsertCustomer.
+// are customerRow.args, as sqlInsertCustomer's before the slot.
 var sqlUpdateCustomer = `UPDATE customers SET (` + strings.Join(customerColumns[1:], ", ") + `) =
 ROW(` + placeholders(3, 1+len(customerColumns)) + `) WHERE organization_id = $1 AND id = $2`
 
@@ -403,8 +437,8 @@ func (t *customerTx) InsertCustomer(ctx context.Context, c *customers.Customer) 
 	if err != nil {
 		return false, err
 	}
-	n, err := t.q.exec(ctx, sqlInsertCustomer, r.args(t.orgID)...)
-	if err != nil {
+	var n int
+	if err := t.q.queryRow(ctx, sqlInsertCustomer, append(r.args(t.orgID), countSlot())...).Scan(&n); err != nil {
 		return false, fmt.Errorf("insert customer: %w", err)
 	}
 	return n == 1, nil
@@ -426,8 +460,8 @@ func (t *customerTx) UpdateCustomer(ctx context.Context, c *customers.Customer) 
 }
 
 func (t *customerTx) DeleteCustomer(ctx context.Context, id string) error {
-	n, err := t.q.exec(ctx, sqlDeleteCustomer, t.orgID, id)
-	if err != nil {
+	var n int
+	if err := t.q.queryRow(ctx, sqlDeleteCustomer, t.orgID, id, countSlot()).Scan(&n); err != nil {
 		return fmt.Errorf("delete customer: %w", err)
 	}
 	if n != 1 {

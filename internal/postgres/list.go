@@ -110,7 +110,8 @@ const listWhere = customerFrom + `
 WHERE c.organization_id = $1`
 
 // sqlCountAll is the exact unfiltered total: the sum of the organization's
-// few counter slots (kept by triggers, migration 00003).
+// few counter slots (kept by the store in the statements that insert and
+// delete customers, migration 00015).
 const sqlCountAll = `SELECT COALESCE(sum(n), 0)::bigint FROM customer_counts WHERE organization_id = $1`
 
 // listSQL is a collection query compiled to SQL: Page returns the page's
@@ -207,7 +208,9 @@ func (s *Store) ListViews(ctx context.Context, orgID string, q customers.ListQue
 	if err != nil {
 		return err
 	}
-	return customersErr(s.do(ctx, func(ctx context.Context, db querier) error { return listViews(ctx, db, sql, q, opt, w) }))
+	return customersErr(s.readPage(ctx, w, func(ctx context.Context, db querier, w customers.PageWriter) error {
+		return listViews(ctx, db, sql, q, opt, w)
+	}))
 }
 
 // mentionsCustomFields reports whether q filters or sorts on a custom field.

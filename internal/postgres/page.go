@@ -51,7 +51,7 @@ func listPage[T any](ctx context.Context, s *Store, c collection, where string, 
 	n := len(args)
 	query := `SELECT count(*) OVER (), ` + c.columns + ` FROM ` + c.from + ` WHERE ` + where +
 		` ORDER BY ` + comp.OrderBy + ` LIMIT $` + strconv.Itoa(n+1) + ` OFFSET $` + strconv.Itoa(n+2)
-	err = s.do(ctx, func(ctx context.Context, q querier) error {
+	err = s.read(ctx, nil, func(ctx context.Context, q querier) error {
 		total, out = 0, nil
 		rows, err := q.queryUnprepared(ctx, query, append(args, lq.Limit, lq.Offset)...)
 		if err != nil {

@@ -26,6 +26,9 @@ type Store struct {
 	gate  *gate
 	probe *sql.DB // readiness checks: a connection of their own
 	wake  func()  // called after a commit that queued webhook deliveries
+	// replica, when set, serves the collection queries (replica.go).
+	replica     *replica
+	readMetrics ReadMetrics
 }
 
 // Option configures a Store.
@@ -74,6 +77,21 @@ type Settings struct {
 // counts of collection queries and never pays off on short OLTP
 // statements) and with the statement timeout of set.
 func Open(ctx context.Context, dsn string, set Settings) (*sqlx.DB, error) {
+	db, err := openPool(dsn, set)
+	if err != nil {
+		return nil, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return db, nil
+}
+
+// openPool opens Open's pool without connecting.
+func openPool(dsn string, set Settings) (*sqlx.DB, error) {
 	db, err := sqlx.Open("postgres", withSessionDefaults(dsn, set))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -85,12 +103,6 @@ func Open(ctx context.Context, dsn string, set Settings) (*sqlx.DB, error) {
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := db.PingContext(pingCtx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("connect to database: %w", err)
-	}
 	return db, nil
 }
 

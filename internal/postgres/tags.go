@@ -36,19 +36,40 @@ SELECT $1, id, $3 FROM unnest($2::text[]) AS id
 ON CONFLICT DO NOTHING RETURNING customer_id`
 	sqlRemoveTag = `DELETE FROM customer_tags WHERE organization_id = $1 AND customer_id = ANY($2) AND tag_id = $3
 RETURNING customer_id`
-	sqlRefreshTagged = `UPDATE customers c SET
-	tags = customer_tag_names(c.organization_id, c.id), tag_objects = customer_tag_objects(c.organization_id, c.id),
+	sqlRefreshTagged = `UPDATE customers c SET tags = m.names, tag_objects = m.objects,
 	revision = c.revision + 1, updated_time = $3
-WHERE c.organization_id = $1 AND c.id = ANY($2)`
+FROM (` + tagReadModels + `unnest($2::text[])` + tagReadModelsTail + `) m
+WHERE c.organization_id = $1 AND c.id = m.id`
 	// sqlRefreshTags rewrites one customer's read models, its revision
 	// left to the caller (a merge writes the survivor's next).
-	sqlRefreshTags = `UPDATE customers c SET
-	tags = customer_tag_names(c.organization_id, c.id), tag_objects = customer_tag_objects(c.organization_id, c.id)
-WHERE c.organization_id = $1 AND c.id = $2`
+	sqlRefreshTags = `UPDATE customers c SET tags = m.names, tag_objects = m.objects
+FROM (` + tagReadModels + `unnest(ARRAY[$2::text])` + tagReadModelsTail + `) m
+WHERE c.organization_id = $1 AND c.id = m.id`
 	sqlRenameTag = `UPDATE tags SET name = $3, updated_time = $4 WHERE organization_id = $1 AND id = $2`
 	sqlMoveTags  = `INSERT INTO customer_tags (organization_id, customer_id, tag_id)
 SELECT organization_id, $3, tag_id FROM customer_tags WHERE organization_id = $1 AND customer_id = $2
 ON CONFLICT DO NOTHING`
+)
+
+// tagReadModels … tagReadModelsTail computes, for each customer id of the
+// set between them, the two read models of its tags: the sorted names
+// and the tag objects, exactly as migration 00010's customer_tag_names
+// and customer_tag_objects do (the tests compare them), but as a join in
+// the statement rather than functions called with the customer's
+// columns, which Citus refuses in an UPDATE of a distributed table
+// (docs/CITUS.md).
+const (
+	tagReadModels = `SELECT x.id,
+	COALESCE(array_agg(t.name COLLATE "C" ORDER BY t.name COLLATE "C") FILTER (WHERE t.id IS NOT NULL), '{}') AS names,
+	COALESCE(jsonb_agg(jsonb_build_object('id', t.id, 'name', t.name, 'type', 'customer',
+		'createdTime', to_char(t.created_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+		'updatedTime', to_char(t.updated_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
+		ORDER BY t.name COLLATE "C") FILTER (WHERE t.id IS NOT NULL), '[]') AS objects
+FROM `
+	tagReadModelsTail = ` AS x(id)
+LEFT JOIN customer_tags ct ON ct.organization_id = $1 AND ct.customer_id = x.id
+LEFT JOIN tags t ON t.organization_id = $1 AND t.id = ct.tag_id
+GROUP BY x.id`
 )
 
 func scanTag(sc interface{ Scan(...any) error }) (*customers.Tag, error) {
