@@ -5,7 +5,7 @@ GO        ?= go
 BIN       := bin/customers-api
 PKGS      := ./...
 
-.PHONY: run test e2e fuzz openapi-lint check build fmt vet lint tools help postgres-check e2e-check
+.PHONY: run test e2e fuzz openapi-lint check build fmt vet lint tools help postgres-check e2e-check browser-check
 
 help:
 	@echo "make run    start the API on 127.0.0.1:8080 (local PostgreSQL under .data/ unless DATABASE_URL is set)"
@@ -22,9 +22,10 @@ build:
 run: postgres-check build
 	./$(BIN) serve
 
-# The Go tests, then the end-to-end suites against a real server each starts
-# on a free port: the README walk-through and Rebilly's JavaScript SDK.
-test: postgres-check e2e-check
+# The Go tests (the dashboard's among them, in headless Chromium), then the
+# end-to-end suites against a real server each starts on a free port: the
+# README walk-through and Rebilly's JavaScript SDK.
+test: postgres-check e2e-check browser-check
 	$(GO) test -count=1 $(PKGS)
 	test/e2e/readme.sh
 	test/e2e/js-sdk.sh
@@ -50,7 +51,7 @@ fuzz:
 openapi-lint: e2e-check
 	cd tools/openapi-lint && npm ci --no-audit --no-fund && npm run --silent lint
 
-check: postgres-check openapi-lint
+check: postgres-check browser-check openapi-lint
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
@@ -68,6 +69,11 @@ postgres-check:
 # node and npm (the JS SDK test), curl and jq (the README walk-through).
 e2e-check:
 	@scripts/ensure-e2e-tools.sh
+
+# Headless Chromium for the dashboard's browser tests (internal/dashboard);
+# they also need node and npm, for the pinned axe-core (e2e-check).
+browser-check:
+	@scripts/ensure-chromium.sh
 
 # The benchmark behind docs/PERFORMANCE.md: a throwaway PostgreSQL, BENCH_ROWS
 # seeded customers (BENCH_ROWS=1000000 for the large run), the server on a

@@ -18,6 +18,7 @@ import (
 	"github.com/billing/customers-api/internal/adapters/worldline"
 	"github.com/billing/customers-api/internal/config"
 	"github.com/billing/customers-api/internal/customers"
+	"github.com/billing/customers-api/internal/dashboard"
 	"github.com/billing/customers-api/internal/httpapi"
 	"github.com/billing/customers-api/internal/postgres"
 	"github.com/billing/customers-api/internal/webhooks"
@@ -134,6 +135,7 @@ func New(db *sqlx.DB, opt Options) *App {
 		OpenAPI:     customersapi.OpenAPI,
 		RateLimit:   httpapi.RateLimit{PerSecond: cfg.RateLimit, Burst: cfg.RateLimitBurst},
 		Idempotency: store,
+		Dashboard:   dashboard.Handler(),
 	}
 	if cfg.MetricsAddr == "" {
 		hc.MetricsHandler = a.Metrics

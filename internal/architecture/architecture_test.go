@@ -69,6 +69,9 @@ func TestDependencyDirection(t *testing.T) {
 		{pkg: module + "/pkg/filter", stdOnly: true},
 		{pkg: module + "/pkg/client", stdOnly: true},
 		{pkg: module + "/internal/testsync", stdOnly: true},
+		// The dashboard serves embedded files and nothing else: its pages
+		// reach the API over HTTP, like any client.
+		{pkg: module + "/internal/dashboard", stdOnly: true},
 		{pkg: module + "/internal/httpapi", forbidden: []string{module + "/internal/postgres", module + "/internal/localpg", module + "/internal/app", "github.com/jmoiron/sqlx", "github.com/lib/pq"}},
 		// The store serves no HTTP: it never reaches the API or a router,
 		// and imports no net/http itself (it does depend on it through

@@ -38,7 +38,10 @@ type Error struct {
 	// the 0-based character offset in its value where the problem is.
 	Param  string
 	Offset int
-	Err    error
+	// MergedInto, on the KindNotFound error of a customer id that was
+	// merged away, is the id of the customer it was merged into.
+	MergedInto string
+	Err        error
 }
 
 func (e *Error) Error() string {
@@ -72,6 +75,12 @@ func BadQuery(param string, offset int, message string) *Error {
 
 func notFound(format string, args ...any) error {
 	return &Error{Kind: KindNotFound, Message: fmt.Sprintf(format, args...)}
+}
+
+// mergedAway is the not-found error of customer id, which was merged into
+// target: the message names the target, and MergedInto carries it.
+func mergedAway(id, target string) error {
+	return &Error{Kind: KindNotFound, Message: fmt.Sprintf("Customer %q was merged into customer %q.", id, target), MergedInto: target}
 }
 
 func conflict(format string, args ...any) error {

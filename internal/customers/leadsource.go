@@ -175,7 +175,7 @@ func missingIn(ctx context.Context, tx Tx, id string) error {
 		return err
 	}
 	if target != "" {
-		return notFound("Customer %q was merged into customer %q.", id, target)
+		return mergedAway(id, target)
 	}
 	return notFound("Customer %q was not found.", id)
 }

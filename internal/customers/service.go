@@ -260,7 +260,7 @@ func (s *Service) missing(ctx context.Context, orgID, id string) error {
 		return fmt.Errorf("look up merge of %q: %w", id, err)
 	}
 	if target != "" {
-		return notFound("Customer %q was merged into customer %q.", id, target)
+		return mergedAway(id, target)
 	}
 	return notFound("Customer %q was not found.", id)
 }

@@ -219,13 +219,23 @@ func (s *Server) require(op string, next http.Handler) http.Handler {
 	})
 }
 
+// triggeredByHeader marks a request as the dashboard's: with the value
+// "app", the timeline messages it writes say triggeredBy "app" (SPEC §12);
+// absent or anything else, "direct-api".
+const triggeredByHeader = "X-Triggered-By"
+
 // withActor tells the domain who asks for a change (SPEC §12, §14): the
 // request and its API key, which every timeline message the change writes
-// carries. Only the routes that write need it; reads pay nothing for it.
+// carries, and whether the dashboard made it (X-Triggered-By: app). Only
+// the routes that write need it; reads pay nothing for it.
 func withActor(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		ctx = customers.WithActor(ctx, customers.Actor{RequestID: requestID(ctx), APIKeyID: principal(ctx).KeyID})
+		a := customers.Actor{RequestID: requestID(ctx), APIKeyID: principal(ctx).KeyID, TriggeredBy: customers.TriggeredByAPI}
+		if r.Header.Get(triggeredByHeader) == customers.TriggeredByApp {
+			a.TriggeredBy = customers.TriggeredByApp
+		}
+		ctx = customers.WithActor(ctx, a)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

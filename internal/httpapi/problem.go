@@ -22,6 +22,9 @@ type problem struct {
 	Instance      string         `json:"instance"`
 	RequestID     string         `json:"requestId"`
 	InvalidFields []invalidField `json:"invalidFields,omitempty"`
+	// MergedInto is an extension member (RFC 9457 §3.2): on the 404 of a
+	// customer id that was merged away, the customer it was merged into.
+	MergedInto string `json:"mergedInto,omitempty"`
 }
 
 type invalidField struct {
@@ -63,6 +66,9 @@ type apiError struct {
 	allow  []string
 	// retryAfter, when positive, is sent as Retry-After (seconds).
 	retryAfter int
+	// mergedInto is the problem's mergedInto member (a 404 of a merged-away
+	// customer).
+	mergedInto string
 }
 
 func (e *apiError) Error() string { return e.typ.Title + ": " + e.detail }
@@ -113,7 +119,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	body := problem{
 		Type: p.typ.URI, Title: p.typ.Title, Status: p.typ.Status, Detail: p.detail,
-		Instance: r.URL.Path, RequestID: requestID(r.Context()), InvalidFields: p.fields,
+		Instance: r.URL.Path, RequestID: requestID(r.Context()), InvalidFields: p.fields, MergedInto: p.mergedInto,
 	}
 	if len(p.allow) > 0 {
 		w.Header().Set("Allow", strings.Join(p.allow, ", "))
@@ -158,7 +164,9 @@ func toProblem(err error) *apiError {
 		case customers.KindBadQuery:
 			return queryProblem(de.Param, de.Offset, de.Message)
 		case customers.KindNotFound:
-			return newError(typeNotFound, de.Message)
+			e := newError(typeNotFound, de.Message)
+			e.mergedInto = de.MergedInto
+			return e
 		case customers.KindConflict:
 			return newError(typeConflict, de.Message)
 		case customers.KindPreconditionFailed:

@@ -60,6 +60,10 @@ type Config struct {
 	// Idempotency keeps the answers of POST and DELETE requests sent with
 	// an Idempotency-Key; nil ignores the header.
 	Idempotency idempotency.Store
+	// Dashboard, when set, serves GET /dashboard and everything under
+	// /dashboard/ without a key (static files; the pages call the API
+	// with the key a person gives them).
+	Dashboard http.Handler
 }
 
 // ForeignRoute is one route of another platform's API.
@@ -93,6 +97,9 @@ type Server struct {
 	inFlight                   sync.Map // *statusRecorder → InFlight
 	api                        chi.Router
 	handler                    http.Handler
+
+	// serveDashboard: GET /dashboard and below are served (Config.Dashboard).
+	serveDashboard bool
 }
 
 // NewServer builds the API's handler.
@@ -102,6 +109,7 @@ func NewServer(cfg Config) *Server {
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), cors: cfg.CORSOrigins,
 		metrics: newMetrics(cfg.Metrics), limiter: newRateLimiter(cfg.RateLimit), idempotency: cfg.Idempotency,
 		serveMetrics: cfg.MetricsHandler != nil, serveOpenAPI: cfg.OpenAPI != nil, foreign: cfg.Foreign,
+		serveDashboard: cfg.Dashboard != nil,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -125,6 +133,13 @@ func NewServer(cfg Config) *Server {
 			w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
 			_, _ = w.Write(doc)
 		}))
+	}
+	if cfg.Dashboard != nil {
+		// Static files and pages, before authentication: they hold no
+		// data. StripSlashes makes "/dashboard/" "/dashboard" here; the
+		// handler reads the request's own path.
+		root.Handle("/dashboard", cfg.Dashboard)
+		root.Handle("/dashboard/*", cfg.Dashboard)
 	}
 	for _, f := range cfg.Foreign {
 		h := trimTrailingSlash(f.Handler)
@@ -264,6 +279,9 @@ func (s *Server) Routes() []string {
 	}
 	if s.serveOpenAPI {
 		out = append(out, "GET /openapi.yaml")
+	}
+	if s.serveDashboard {
+		out = append(out, "GET /dashboard", "GET /dashboard/{path}")
 	}
 	return out
 }
