@@ -143,7 +143,7 @@ func TestDependencyDirection(t *testing.T) {
 }
 
 // testHarness reports whether a package is test support (pgtest,
-// adaptertest): named for it, and imported by tests and other harnesses only.
+// apitest, browsertest): named for it, and imported by tests and other harnesses only.
 func testHarness(path string) bool {
 	return strings.HasPrefix(path, module+"/internal/") && strings.HasSuffix(path, "test")
 }

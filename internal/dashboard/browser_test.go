@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/billing/customers-api/internal/apitest"
 	"github.com/billing/customers-api/internal/dashboard/browsertest"
 )
 
@@ -26,7 +27,7 @@ func TestBrowserHarnessFindsViolations(t *testing.T) {
 <main><h1>Harness</h1><input id="unlabelled"><script>document.title = 'inline ran'</script></main>`))
 	}))
 	defer ts.Close()
-	tab := browsertest.Open(t, &browsertest.Server{T: t, URL: ts.URL})
+	tab := browsertest.Open(t, &browsertest.Server{Env: &apitest.Env{T: t, URL: ts.URL}})
 	tab.Go("/")
 	tab.WaitVisible("#unlabelled")
 	if title := browsertest.Eval[string](tab, "document.title"); title != "t" {

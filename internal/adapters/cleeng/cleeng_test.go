@@ -34,7 +34,7 @@ func (e *env) rpc(body string) reply {
 // answer is one JSON-RPC response object, its members kept raw.
 type answer map[string]json.RawMessage
 
-func decodeAnswer(t *testing.T, b []byte) answer {
+func decodeAnswer(t testing.TB, b []byte) answer {
 	t.Helper()
 	var a answer
 	if err := json.Unmarshal(b, &a); err != nil {
@@ -56,7 +56,7 @@ func decodeAnswer(t *testing.T, b []byte) answer {
 
 // rpcError checks that a holds the error code (and message, when not
 // "") with the id wantID (raw JSON, or "" not to check it).
-func rpcError(t *testing.T, what string, a answer, code int, message, wantID string) {
+func rpcError(t testing.TB, what string, a answer, code int, message, wantID string) {
 	t.Helper()
 	var e map[string]any
 	if err := json.Unmarshal(a["error"], &e); err != nil || e == nil {

@@ -4,18 +4,18 @@ import (
 	"os"
 	"testing"
 
-	"github.com/billing/customers-api/internal/adapters/adaptertest"
+	"github.com/billing/customers-api/internal/apitest"
 	"github.com/billing/customers-api/internal/pgtest"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-// env is the shared harness (adaptertest), with this package's own
+// env is the shared harness (apitest), with this package's own
 // calls as methods.
-type env struct{ *adaptertest.Env }
+type env struct{ *apitest.Env }
 
-type reply = adaptertest.Reply
+type reply = apitest.Reply
 
-func newEnv(t *testing.T) *env { return &env{adaptertest.New(t)} }
+func newEnv(t *testing.T) *env { return &env{apitest.New(t)} }
 
-func fullCustomer() map[string]any { return adaptertest.FullCustomer() }
+func fullCustomer() map[string]any { return apitest.FullCustomer() }

@@ -1,8 +1,9 @@
-// Package adaptertest is the test harness the foreign-API adapters'
-// tests share: the whole service wired by app.New over a fresh database,
-// behind a real HTTP listener, with a clock a test can move forward, and
-// the REST calls that set up what an adapter then reads. Test code only.
-package adaptertest
+// Package apitest is the test harness of the whole service behind a real
+// listener: wired by app.New over a fresh database, as serve wires it,
+// with a clock a test can move forward or fix, and the REST calls that
+// set up what a test then reads through another door (the foreign-API
+// adapters' tests, the dashboard's browser tests). Test code only.
+package apitest
 
 import (
 	"bytes"
@@ -27,17 +28,26 @@ import (
 // fresh database and behind a real HTTP listener, with a clock the test
 // can move forward (to expire tokens without waiting).
 type Env struct {
-	T      *testing.T
+	T      testing.TB
 	App    *app.App
 	URL    string
 	Client *http.Client
 	skew   atomic.Int64 // nanoseconds added to the wall clock
 }
 
-func New(t *testing.T) *Env {
+// New starts the service for this test, on the wall clock (which Advance
+// moves forward); it stops when the test ends.
+func New(t testing.TB) *Env { return NewWithClock(t, nil) }
+
+// NewWithClock is New with the service's clock now (nil: the wall clock
+// moved by Advance), for tests that need the same times on every run.
+func NewWithClock(t testing.TB, now func() time.Time) *Env {
 	t.Helper()
 	e := &Env{T: t, Client: &http.Client{Timeout: 30 * time.Second}}
-	e.App = app.New(pgtest.NewDB(t), app.Options{Customers: []customers.Option{customers.WithClock(e.now)}})
+	if now == nil {
+		now = e.now
+	}
+	e.App = app.New(pgtest.NewDB(t), app.Options{Customers: []customers.Option{customers.WithClock(now)}})
 	srv := httptest.NewServer(e.App.Handler)
 	t.Cleanup(srv.Close)
 	e.URL = srv.URL
@@ -109,12 +119,15 @@ func (e *Env) REST(key, method, path string, body any) Reply {
 	return e.Send(method, path, h, b)
 }
 
-// PutCustomer creates or replaces customer id through PUT /customers/{id}.
-func (e *Env) PutCustomer(key, id string, body map[string]any) {
+// PutCustomer creates or replaces customer id through PUT /customers/{id}
+// and returns its new revision's ETag.
+func (e *Env) PutCustomer(key, id string, body map[string]any) string {
 	e.T.Helper()
-	if r := e.REST(key, http.MethodPut, "/customers/"+url.PathEscape(id), body); r.Status != http.StatusOK && r.Status != http.StatusCreated {
+	r := e.REST(key, http.MethodPut, "/customers/"+url.PathEscape(id), body)
+	if r.Status != http.StatusOK && r.Status != http.StatusCreated {
 		e.T.Fatalf("PUT /customers/%s: %d %s", id, r.Status, r)
 	}
+	return r.Header.Get("ETag")
 }
 
 // Token issues a customer token through POST /customers/{id}/tokens;
