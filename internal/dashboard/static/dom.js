@@ -118,3 +118,19 @@ export function debounce(fn, ms) {
   d.cancel = () => clearTimeout(t);
   return d;
 }
+
+// fillRows marks table busy, awaits the list that fetchList gives, and
+// replaces tbody's rows with rowOf(item) for each item, showing empty when
+// there is none; table is no longer busy afterwards, failure included.
+export async function fillRows(table, tbody, empty, fetchList, rowOf) {
+  table.setAttribute('aria-busy', 'true');
+  try {
+    const list = await fetchList();
+    const frag = document.createDocumentFragment();
+    for (const item of list) frag.append(rowOf(item));
+    tbody.replaceChildren(frag);
+    empty.hidden = list.length > 0;
+  } finally {
+    table.setAttribute('aria-busy', 'false');
+  }
+}

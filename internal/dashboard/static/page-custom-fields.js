@@ -3,7 +3,7 @@
 // API refuses, 409, while a customer has a value).
 
 import { api, ApiError } from './api.js';
-import { clear, clearFieldErrors, field, h, showFieldError } from './dom.js';
+import { clear, clearFieldErrors, field, fillRows, h, showFieldError } from './dom.js';
 import { fmtTime } from './format.js';
 import { forgetDefinitions } from './definitions.js';
 
@@ -117,19 +117,10 @@ export function mount(ctx) {
   }
 
   function load() {
-    table.setAttribute('aria-busy', 'true');
-    return ctx.run(async () => {
-      try {
-        const res = await api('GET', '/custom-fields/customers', { query: { limit: 1000 }, signal: ctx.signal });
-        const list = res.body || [];
-        const frag = document.createDocumentFragment();
-        for (const d of list) frag.append(rowOf(d));
-        tbody.replaceChildren(frag);
-        empty.hidden = list.length > 0;
-      } finally {
-        table.setAttribute('aria-busy', 'false');
-      }
-    });
+    return ctx.run(() => fillRows(table, tbody, empty, async () => {
+      const res = await api('GET', '/custom-fields/customers', { query: { limit: 1000 }, signal: ctx.signal });
+      return res.body || [];
+    }, rowOf));
   }
 
   form.addEventListener('submit', (e) => {

@@ -4,7 +4,7 @@
 
 import { api, ApiError } from './api.js';
 import { BASE, customerURL, withQuery } from './router.js';
-import { clear, clearFieldErrors, field, h, showFieldError } from './dom.js';
+import { clear, clearFieldErrors, field, fillRows, h, showFieldError } from './dom.js';
 import { fmtInt, fmtTime } from './format.js';
 import { pagerState, summaryText } from './pager.js';
 
@@ -122,19 +122,10 @@ export function mountWebhooks(ctx) {
   }
 
   function load() {
-    table.setAttribute('aria-busy', 'true');
-    return ctx.run(async () => {
-      try {
-        const res = await api('GET', '/webhooks', { query: { limit: 1000 }, signal: ctx.signal });
-        const list = res.body || [];
-        const frag = document.createDocumentFragment();
-        for (const w of list) frag.append(rowOf(w));
-        tbody.replaceChildren(frag);
-        empty.hidden = list.length > 0;
-      } finally {
-        table.setAttribute('aria-busy', 'false');
-      }
-    });
+    return ctx.run(() => fillRows(table, tbody, empty, async () => {
+      const res = await api('GET', '/webhooks', { query: { limit: 1000 }, signal: ctx.signal });
+      return res.body || [];
+    }, rowOf));
   }
 
   form.addEventListener('submit', (e) => {
