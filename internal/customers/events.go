@@ -132,10 +132,27 @@ type recorder struct {
 // as the API shows times). Its messages are stored with the clock's
 // sub-second part added back, within the same second: the API still shows
 // the change's time, and a timeline orders the changes of one second as
-// they happened instead of by their random ids.
+// they happened instead of by their random ids. A change whose second has
+// passed by the time it records (its transaction began in that second,
+// under load) is stored at that second's last nanosecond: adding the new
+// second's fraction instead put it before the changes that came earlier
+// in its second (a flake of TestHTTPTimelineRecordsEveryChangeOnce).
 func (s *Service) recorder(ctx context.Context, now time.Time) *recorder {
-	precise := now.Add(time.Duration(s.now().Nanosecond()))
-	return &recorder{actor: actorFrom(ctx), at: now, now: precise, newID: s.newID}
+	return &recorder{actor: actorFrom(ctx), at: now, now: withinSecond(now, s.now()), newID: s.newID}
+}
+
+// withinSecond is instant at, a whole second, with the sub-second part of
+// the clock reading t when t is in that second, or at's last nanosecond
+// when t is later.
+func withinSecond(at, t time.Time) time.Time {
+	if d := t.Sub(at); d >= 0 && d < time.Second {
+		return t.UTC()
+	} else if d >= time.Second {
+		return at.Add(time.Second - time.Nanosecond)
+	}
+	// A clock that went back (a test's, or a step of the system's): the
+	// reading's fraction, as before.
+	return at.Add(time.Duration(t.Nanosecond()))
 }
 
 // message records a system message about customer id.
