@@ -162,8 +162,10 @@ func TestHTTPReplicaLaggingThenDown(t *testing.T) {
 	a, b := replicatedNodes(t, r, fence)
 
 	for i := range 10 {
-		if took := putThenList(t, a, b, "ada", fmt.Sprintf("lag-%d", i)); took > fence+300*time.Millisecond {
-			t.Errorf("list %d took %s with a fence timeout of %s", i, took, fence)
+		// Not a timing target (the machine may be busy): a list that waited
+		// for the replica would take the 2 s apply delay.
+		if took := putThenList(t, a, b, "ada", fmt.Sprintf("lag-%d", i)); took >= time.Second {
+			t.Errorf("list %d took %s with a fence timeout of %s: it waited for the lagging replica", i, took, fence)
 		}
 	}
 	if lag := scrapeMetrics(t, b).value("customers_api_replica_fallbacks_total", "reason", "lag"); lag != 10 {

@@ -210,8 +210,10 @@ func TestReplicaLaggingAndStopped(t *testing.T) {
 		if got != rev || gotSite != site {
 			t.Fatalf("write %d: the list shows revision %d (%s), want %d (%s): a stale read", i, got, gotSite, rev, site)
 		}
-		if took > fence+250*time.Millisecond {
-			t.Errorf("read %d took %s with a fence timeout of %s", i, took, fence)
+		// Not a timing target (the machine may be busy): a read that waited
+		// for the replica would take the 2 s apply delay.
+		if took >= time.Second {
+			t.Errorf("read %d took %s with a fence timeout of %s: it waited for the lagging replica", i, took, fence)
 		}
 	}
 	waits, fallbacks := f.metrics.snapshot()
