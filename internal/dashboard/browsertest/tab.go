@@ -191,12 +191,33 @@ func (p *Tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	p.T.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, p.Timeout)
 	defer cancel()
-	if err := chromedp.Do(ctx, actions...); err != nil {
+	for attempt := 1; ; attempt++ {
+		err := chromedp.Do(ctx, actions...)
+		if err == nil {
+			return
+		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			p.Fatalf("%s: not done within %s", what, p.Timeout)
 		}
+		// The page rendered the element anew between the query and the
+		// action (a filter row re-rendered when its operator changed: CI
+		// of 2dbf6a1): the selector is queried again, as a person's next
+		// keystroke would land on the new element.
+		if attempt < 5 && staleNode(err) {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
 		p.Fatalf("%s: %v", what, err)
 	}
+}
+
+// staleNode reports whether err says that a node the action had found is
+// gone from the document.
+func staleNode(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Could not find node with given id") ||
+		strings.Contains(msg, "No node with given id found") ||
+		strings.Contains(msg, "Node is detached from document")
 }
 
 // Do runs chromedp actions within the tab's timeout; what names the step
