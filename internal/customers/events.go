@@ -134,7 +134,7 @@ type recorder struct {
 // the change's time, and a timeline orders the changes of one second as
 // they happened instead of by their random ids. A change whose second has
 // passed by the time it records (its transaction began in that second,
-// under load) is stored at that second's last nanosecond: adding the new
+// under load) is stored at that second's last microsecond: adding the new
 // second's fraction instead put it before the changes that came earlier
 // in its second (a flake of TestHTTPTimelineRecordsEveryChangeOnce).
 func (s *Service) recorder(ctx context.Context, now time.Time) *recorder {
@@ -142,17 +142,19 @@ func (s *Service) recorder(ctx context.Context, now time.Time) *recorder {
 }
 
 // withinSecond is instant at, a whole second, with the sub-second part of
-// the clock reading t when t is in that second, or at's last nanosecond
-// when t is later.
+// the clock reading t when t is in that second, or at's last microsecond
+// when t is later. Microseconds, because PostgreSQL keeps no finer: it
+// would round a later nanosecond up into the next second, and the API,
+// which shows whole seconds, would show the change a second late.
 func withinSecond(at, t time.Time) time.Time {
 	if d := t.Sub(at); d >= 0 && d < time.Second {
-		return t.UTC()
+		return t.UTC().Truncate(time.Microsecond)
 	} else if d >= time.Second {
-		return at.Add(time.Second - time.Nanosecond)
+		return at.Add(time.Second - time.Microsecond)
 	}
 	// A clock that went back (a test's, or a step of the system's): the
 	// reading's fraction, as before.
-	return at.Add(time.Duration(t.Nanosecond()))
+	return at.Add(time.Duration(t.Nanosecond())).Truncate(time.Microsecond)
 }
 
 // message records a system message about customer id.

@@ -18,16 +18,19 @@ func TestWithinSecond(t *testing.T) {
 	}{
 		{"in the change's second", at.Add(998 * time.Millisecond), at.Add(998 * time.Millisecond)},
 		{"at its start", at, at},
-		{"the second has passed", at.Add(time.Second + time.Millisecond), at.Add(time.Second - time.Nanosecond)},
-		{"much later", at.Add(time.Minute + 5*time.Millisecond), at.Add(time.Second - time.Nanosecond)},
+		{"the second has passed", at.Add(time.Second + time.Millisecond), at.Add(time.Second - time.Microsecond)},
+		{"much later", at.Add(time.Minute + 5*time.Millisecond), at.Add(time.Second - time.Microsecond)},
+		// PostgreSQL keeps microseconds and would round this one up into
+		// the next second.
+		{"the second's last nanosecond", at.Add(time.Second - time.Nanosecond), at.Add(time.Second - time.Microsecond)},
 		{"a clock that went back", at.Add(-time.Second + 300*time.Millisecond), at.Add(300 * time.Millisecond)},
 	} {
 		got := withinSecond(at, c.t)
 		if !got.Equal(c.want) {
 			t.Errorf("%s: withinSecond(%v, %v) = %v, want %v", c.name, at, c.t, got, c.want)
 		}
-		if got.Truncate(time.Second) != at {
-			t.Errorf("%s: %v is outside the change's second", c.name, got)
+		if got.Truncate(time.Second) != at || got.Round(time.Microsecond) != got {
+			t.Errorf("%s: %v is outside the change's second, or finer than PostgreSQL keeps", c.name, got)
 		}
 	}
 	// Two changes of one second, the later recorded after the second
