@@ -60,31 +60,9 @@ func seedCustomers(ctx context.Context, store *postgres.Store, orgID string, row
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// Generation (JSON, hashes) overlaps the COPY of the previous batch.
-	batches := make(chan []postgres.SeedCustomer, 2)
-	go func() {
-		defer close(batches)
-		gen := newSeedGenerator(seedValue)
-		for start := 0; start < rows; start += seedBatch {
-			batch := make([]postgres.SeedCustomer, 0, min(seedBatch, rows-start))
-			for i := start; i < start+cap(batch); i++ {
-				batch = append(batch, gen.customer(i))
-			}
-			select {
-			case batches <- batch:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	gen := newSeedGenerator(seedValue)
+	next := postgres.SeedBatches(ctx, rows, seedBatch, gen.customer)
 	began := time.Now()
-	next := func() ([]postgres.SeedCustomer, error) {
-		select {
-		case b := <-batches:
-			return b, nil
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
 	progress := func(n int) {
 		elapsed := time.Since(began)
 		fmt.Fprintf(stderr, "copied %d/%d customers in %s (%.0f/s)\n",

@@ -160,31 +160,8 @@ func rounded(xs []float64) []float64 {
 func seedBench(b *testing.B, s *browsertest.Server, n int) {
 	b.Helper()
 	ctx := b.Context()
-	const batchSize = 10000
-	batches := make(chan []postgres.SeedCustomer, 2)
-	go func() {
-		defer close(batches)
-		for start := 0; start < n; start += batchSize {
-			batch := make([]postgres.SeedCustomer, 0, min(batchSize, n-start))
-			for i := start; i < start+cap(batch); i++ {
-				batch = append(batch, benchCustomer(i))
-			}
-			select {
-			case batches <- batch:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	next := postgres.SeedBatches(ctx, n, 10000, benchCustomer)
 	began := time.Now()
-	next := func() ([]postgres.SeedCustomer, error) {
-		select {
-		case batch := <-batches:
-			return batch, nil
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
 	progress := func(loaded int) {
 		if loaded%100000 == 0 || loaded == n {
 			fmt.Fprintf(os.Stderr, "copied %d/%d customers in %s\n", loaded, n, time.Since(began).Round(time.Second))

@@ -70,6 +70,13 @@ type cluster []*testAPI
 func newCluster(t *testing.T, n int, edit func(*app.Options), opts ...customers.Option) cluster {
 	t.Helper()
 	db, url := pgtest.NewDBURL(t)
+	return clusterOn(t, db, url, n, edit, opts...)
+}
+
+// clusterOn is newCluster over database url, whose pool db the first node
+// uses; edit is called once per node.
+func clusterOn(t *testing.T, db *sqlx.DB, url string, n int, edit func(*app.Options), opts ...customers.Option) cluster {
+	t.Helper()
 	c := make(cluster, n)
 	for i := range c {
 		if i > 0 {

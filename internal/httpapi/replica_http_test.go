@@ -21,7 +21,6 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/billing/customers-api/internal/app"
-	"github.com/billing/customers-api/internal/config"
 	"github.com/billing/customers-api/internal/pgtest"
 	"github.com/billing/customers-api/internal/postgres"
 )
@@ -31,27 +30,20 @@ import (
 // serve.
 func replicatedNodes(t *testing.T, r *pgtest.Replicated, fence time.Duration) (a, b *testAPI) {
 	t.Helper()
-	ctx := context.Background()
-	node := func() *testAPI {
-		primary, err := postgres.Open(ctx, r.PrimaryURL, postgres.Settings{MaxConns: 8})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { primary.Close() })
+	primary, err := postgres.Open(context.Background(), r.PrimaryURL, postgres.Settings{MaxConns: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { primary.Close() })
+	c := clusterOn(t, primary, r.PrimaryURL, 2, func(o *app.Options) {
 		replica, err := postgres.OpenReplica(r.ReplicaURL, postgres.Settings{MaxConns: 8})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { replica.Close() })
-		svc := app.New(primary, app.Options{Config: config.Config{ReadFenceTimeout: fence}, Replica: replica})
-		n := &testAPI{t: t, db: primary, access: svc.Access}
-		n.serve(svc.Handler)
-		return n
-	}
-	a, b = node(), node()
-	a.orgID, a.key = a.newOrgKey()
-	b.orgID, b.key = a.orgID, a.key
-	return a, b
+		o.Config.ReadFenceTimeout, o.Replica = fence, replica
+	})
+	return c[0], c[1]
 }
 
 // putThenList writes customer id with websiteId site on w, then lists it

@@ -134,6 +134,36 @@ type SeedOptions struct {
 	Progress func(loaded int)
 }
 
+// SeedBatches generates rows customers (customer(i) for i from 0) in
+// batches of batchSize on a goroutine of its own, ahead of the COPY of the
+// previous batch, and returns Seed's next: an empty batch after the last,
+// ctx's error when ctx ends first.
+func SeedBatches(ctx context.Context, rows, batchSize int, customer func(i int) SeedCustomer) func() ([]SeedCustomer, error) {
+	batches := make(chan []SeedCustomer, 2)
+	go func() {
+		defer close(batches)
+		for start := 0; start < rows; start += batchSize {
+			batch := make([]SeedCustomer, 0, min(batchSize, rows-start))
+			for i := start; i < start+cap(batch); i++ {
+				batch = append(batch, customer(i))
+			}
+			select {
+			case batches <- batch:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() ([]SeedCustomer, error) {
+		select {
+		case b := <-batches:
+			return b, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
 // Seed bulk-loads the batches next returns, until it returns an empty one,
 // into organization orgID by COPY, in one transaction: the customers (the
 // row InsertCustomer writes), their lead sources
