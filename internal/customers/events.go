@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -198,37 +200,87 @@ func (r *recorder) created(id string) {
 
 // writableFields are the top-level writable fields of a customer (SPEC
 // §3) in the order messages list them, with the message type of each
-// aspect; the others are customer-updated's.
+// aspect (the others are customer-updated's) and the field's JSON as a
+// change shows it.
 var writableFields = []struct {
 	name   string
 	aspect string
-	value  func(c *Customer) any
+	json   func(c *Customer) json.RawMessage
 }{
-	{"websiteId", MessageCustomerUpdated, func(c *Customer) any { return c.WebsiteID }},
-	{"defaultPaymentInstrument", MessageDefaultPaymentInstrumentChanged, func(c *Customer) any { return c.DefaultPaymentInstrument }},
-	{"customFields", MessageCustomFieldsChanged, func(c *Customer) any { return c.CustomFields }},
-	{"primaryAddress", MessagePrimaryAddressChanged, func(c *Customer) any { return addressWithoutHash(c.PrimaryAddress) }},
-	{"locale", MessageCustomerUpdated, func(c *Customer) any { return c.Locale }},
-	{"isEddRequired", MessageCustomerUpdated, func(c *Customer) any { return c.IsEddRequired }},
-	{"taxNumbers", MessageTaxNumbersChanged, func(c *Customer) any { return c.TaxNumbers }},
-	{"notificationEmails", MessageCustomerUpdated, func(c *Customer) any { return c.NotificationEmails }},
-	{"preferredPayoutInstrumentId", MessageCustomerUpdated, func(c *Customer) any { return c.PreferredPayoutInstrumentID }},
+	{"websiteId", MessageCustomerUpdated, func(c *Customer) json.RawMessage { return stringJSON(c.WebsiteID) }},
+	{"defaultPaymentInstrument", MessageDefaultPaymentInstrumentChanged, func(c *Customer) json.RawMessage { return mustJSON(c.DefaultPaymentInstrument) }},
+	{"customFields", MessageCustomFieldsChanged, func(c *Customer) json.RawMessage { return mustJSON(c.CustomFields) }},
+	{"primaryAddress", MessagePrimaryAddressChanged, func(c *Customer) json.RawMessage { return addressWithoutHash(c.PrimaryAddress) }},
+	{"locale", MessageCustomerUpdated, func(c *Customer) json.RawMessage { return stringJSON(c.Locale) }},
+	{"isEddRequired", MessageCustomerUpdated, func(c *Customer) json.RawMessage { return mustJSON(c.IsEddRequired) }},
+	{"taxNumbers", MessageTaxNumbersChanged, func(c *Customer) json.RawMessage { return mustJSON(c.TaxNumbers) }},
+	{"notificationEmails", MessageCustomerUpdated, func(c *Customer) json.RawMessage { return mustJSON(c.NotificationEmails) }},
+	{"preferredPayoutInstrumentId", MessageCustomerUpdated, func(c *Customer) json.RawMessage { return stringJSON(c.PreferredPayoutInstrumentID) }},
+}
+
+// stringJSON is the JSON of an optional string, as mustJSON writes it;
+// the common string of printable ASCII without quotes or backslashes
+// without the encoder.
+func stringJSON(s *string) json.RawMessage {
+	if s == nil {
+		return json.RawMessage("null")
+	}
+	for i := 0; i < len(*s); i++ {
+		if b := (*s)[i]; b < 0x20 || b > 0x7e || b == '"' || b == '\\' {
+			return mustJSON(*s)
+		}
+	}
+	return json.RawMessage(`"` + *s + `"`)
 }
 
 // addressWithoutHash is the primary address as a change shows it: hash is
-// derived, and derived fields never appear in changes (SPEC §12).
-func addressWithoutHash(c *Contact) any {
+// derived, and derived fields never appear in changes (SPEC §12). Its
+// keys are sorted, as they were when this was the contact's JSON decoded
+// into a map, less its hash, and encoded again (what stored messages
+// hold): contactChange and its lists' entries declare their fields in
+// that order.
+func addressWithoutHash(c *Contact) json.RawMessage {
 	if c == nil {
-		return nil
+		return json.RawMessage("null")
 	}
-	var m map[string]any
-	dec := json.NewDecoder(bytes.NewReader(mustJSON(c)))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil {
-		panic("customers: contact JSON: " + err.Error())
+	out := contactChange{
+		Address: c.Address, Address2: c.Address2, City: c.City, Country: c.Country, Dob: c.Dob,
+		Emails: make([]labeledValue, len(c.Emails)), FirstName: c.FirstName, JobTitle: c.JobTitle,
+		LastName: c.LastName, Organization: c.Organization, PhoneNumbers: make([]labeledValue, len(c.PhoneNumbers)),
+		PostalCode: c.PostalCode, Region: c.Region,
 	}
-	delete(m, "hash")
-	return m
+	for i, e := range c.Emails {
+		out.Emails[i] = labeledValue{Label: e.Label, Primary: e.Primary, Value: e.Value}
+	}
+	for i, p := range c.PhoneNumbers {
+		out.PhoneNumbers[i] = labeledValue{Label: p.Label, Primary: p.Primary, Value: p.Value}
+	}
+	return mustJSON(out)
+}
+
+// contactChange is a Contact without its hash, its fields in key order.
+type contactChange struct {
+	Address      *string        `json:"address"`
+	Address2     *string        `json:"address2"`
+	City         *string        `json:"city"`
+	Country      *string        `json:"country"`
+	Dob          *string        `json:"dob"`
+	Emails       []labeledValue `json:"emails"`
+	FirstName    *string        `json:"firstName"`
+	JobTitle     *string        `json:"jobTitle"`
+	LastName     *string        `json:"lastName"`
+	Organization *string        `json:"organization"`
+	PhoneNumbers []labeledValue `json:"phoneNumbers"`
+	PostalCode   *string        `json:"postalCode"`
+	Region       *string        `json:"region"`
+}
+
+// labeledValue is an email or phone number of a contactChange, its fields
+// in key order.
+type labeledValue struct {
+	Label   string `json:"label"`
+	Primary bool   `json:"primary"`
+	Value   string `json:"value"`
 }
 
 // change is one field's entry in a message's changes.
@@ -242,13 +294,35 @@ type change struct {
 func diff(old, next *Customer) (changes map[string]change, aspects map[string]string) {
 	changes, aspects = map[string]change{}, map[string]string{}
 	for _, f := range writableFields {
-		o, n := mustJSON(f.value(old)), mustJSON(f.value(next))
+		o, n := f.json(old), f.json(next)
 		if !bytes.Equal(o, n) {
 			changes[f.name] = change{Old: o, New: n}
 			aspects[f.name] = f.aspect
 		}
 	}
 	return changes, aspects
+}
+
+// changesJSON is the JSON object of changes, its keys sorted as
+// encoding/json sorts a map's; the values are the encoder's own compact
+// output, written as they are.
+func changesJSON(changes map[string]change) json.RawMessage {
+	names := slices.Sorted(maps.Keys(changes))
+	buf := []byte{'{'}
+	for i, name := range names {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		c := changes[name]
+		buf = append(buf, '"')
+		buf = append(buf, name...) // a field name: letters only
+		buf = append(buf, `":{"old":`...)
+		buf = append(buf, c.Old...)
+		buf = append(buf, `,"new":`...)
+		buf = append(buf, c.New...)
+		buf = append(buf, '}')
+	}
+	return append(buf, '}')
 }
 
 // updated records the messages of an update of a customer from old to
@@ -270,7 +344,7 @@ func (r *recorder) updated(old, next *Customer) bool {
 		byAspect[a][f.name] = c
 	}
 	for _, aspect := range order {
-		r.message(old.ID, aspect, aspectText(aspect, byAspect[aspect]), mustJSON(byAspect[aspect]))
+		r.message(old.ID, aspect, aspectText(aspect, byAspect[aspect]), changesJSON(byAspect[aspect]))
 	}
 	return len(order) > 0
 }
@@ -280,7 +354,7 @@ func (r *recorder) updated(old, next *Customer) bool {
 // field the merge changed, and one event.
 func (r *recorder) merged(dup string, before, after *Customer) {
 	changes, _ := diff(before, after)
-	r.message(after.ID, MessageCustomerMerged, fmt.Sprintf("Customer %s was merged into this customer.", dup), mustJSON(changes))
+	r.message(after.ID, MessageCustomerMerged, fmt.Sprintf("Customer %s was merged into this customer.", dup), changesJSON(changes))
 	r.event(EventCustomerMerged, after.ID, dup)
 }
 
