@@ -8,8 +8,8 @@ import (
 // sqlRecount corrects organization $1's customer counters by the
 // difference between its customers and its counters, both read in the
 // statement's one snapshot, and returns that difference. Every write of
-// the store counts in its own transaction (sqlInsertCustomer,
-// sqlDeleteCustomer, sqlCountSeeded), so what the snapshot holds of them
+// the store counts in its own transaction (sqlAddToCount before the
+// commit of inserts and seeds, sqlDeleteCustomer), so what the snapshot holds of them
 // cancels out: the difference is what hand-run statements inserted or
 // deleted, and adding it (not overwriting a total) stays exact while the
 // service writes.
@@ -22,6 +22,10 @@ const sqlRecount = `WITH diff AS (
 	ON CONFLICT (organization_id, slot) DO UPDATE SET n = customer_counts.n + EXCLUDED.n
 )
 SELECT n FROM diff`
+
+// sqlAddToCount adds $3 customers to organization $1's count, in slot $2.
+const sqlAddToCount = `INSERT INTO customer_counts (organization_id, slot, n) VALUES ($1, $2, $3)
+ON CONFLICT (organization_id, slot) DO UPDATE SET n = customer_counts.n + EXCLUDED.n`
 
 // RecountCustomers makes organization orgID's customer count (the
 // unfiltered Pagination-Total) equal its customers again after rows were

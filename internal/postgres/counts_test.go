@@ -2,10 +2,13 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/billing/customers-api/internal/customers"
+	"github.com/billing/customers-api/internal/idempotency"
 	"github.com/billing/customers-api/internal/postgres"
 	"github.com/billing/customers-api/internal/testsync"
 )
@@ -26,7 +29,7 @@ func (f *fixture) checkCount(t *testing.T, org, when string) int64 {
 
 // TestCountersFollowEveryStoreWrite checks the per-organization counters
 // that serve the unfiltered Pagination-Total (migration 00015: the store
-// counts in the statement that writes) through every path that inserts or
+// counts in the transaction that writes) through every path that inserts or
 // deletes customers: concurrent creates, racing PUTs of one new id (one
 // creates, the others update), PUTs of existing ids, merges and a seed.
 // Concurrent writers spread over several counter rows instead of queueing
@@ -107,6 +110,61 @@ func TestCountersFollowEveryStoreWrite(t *testing.T) {
 	}
 	if slots < 2 {
 		t.Errorf("the total sits in %d counter rows; concurrent writers should spread over several", slots)
+	}
+}
+
+// TestCountersFollowIdempotentWrites: inside an idempotent request (one
+// transaction, each store call a savepoint), the customers inserted are
+// counted when it commits, and not at all when it rolls back; an insert
+// that its own call then undid (a PUT to a merged-away id inserts, finds
+// the merge, and fails) is not counted either.
+func TestCountersFollowIdempotentWrites(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	a, err := f.svc.Create(ctx, f.org, customers.Input{}, customers.ViewOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.svc.Create(ctx, f.org, customers.Input{}, customers.ViewOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Merge(ctx, f.org, a.ID, b.ID, customers.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	before := f.checkCount(t, f.org, "before")
+
+	request := func(key string, answer int, fail bool) {
+		t.Helper()
+		req := idempotency.Request{OrganizationID: f.org, Key: key, Method: "POST", Path: "/customers"}
+		_, _, err := f.store.Do(ctx, req, time.Now().Add(time.Hour), func(ctx context.Context) (*idempotency.Answer, error) {
+			_, _, perr := f.svc.Put(ctx, f.org, a.ID, customers.Input{}, customers.Precondition{}, customers.ViewOptions{})
+			if customers.ErrorKind(perr) != customers.KindConflict {
+				t.Errorf("PUT to the merged-away id: %v, want a conflict", perr)
+			}
+			for range 2 {
+				if _, err := f.svc.Create(ctx, f.org, customers.Input{}, customers.ViewOptions{}); err != nil {
+					return nil, err
+				}
+			}
+			if fail {
+				return nil, errors.New("the request failed after its creates")
+			}
+			return &idempotency.Answer{Status: answer, ContentType: "application/json", Body: []byte("{}")}, nil
+		})
+		if (err != nil) != fail {
+			t.Fatalf("request %s: %v", key, err)
+		}
+	}
+	request("kept", 201, false)
+	if n := f.checkCount(t, f.org, "an idempotent request"); n != before+2 {
+		t.Errorf("%d customers after an idempotent request that created two, want %d", n, before+2)
+	}
+	request("failed", 201, true)
+	request("not stored", 500, false) // not storable: rolled back
+	if n := f.checkCount(t, f.org, "rolled-back requests"); n != before+2 {
+		t.Errorf("%d customers after two rolled-back requests, want %d", n, before+2)
 	}
 }
 

@@ -254,20 +254,21 @@ const (
 )
 
 // The customer counters (customer_counts, migration 00015) are the
-// store's: it adds to them in the statement that inserts or deletes
-// customers, in a data-modifying CTE, so that the unfiltered total stays
-// exact at no extra round trip. The slot is drawn by the caller (countSlot)
-// and passed as an argument: concurrent writers of an organization rarely
-// wait on the same counter row, and the statement calls no volatile
-// function (random()), which Citus allows neither in a CTE nor in an
-// INSERT ... SELECT on a distributed table.
-//
-// A create holds its slot's row lock until it commits, after its timeline
-// message, its event and the answer's read: with 8 slots (migration
-// 00015's 0-7) sixteen concurrent creators waited on one another for
-// about a third of each POST (11 ms of 32 under make bench's load,
-// pg_stat_statements). With 64 a create rarely finds its slot taken; the
-// total still reads one index range per organization.
+// store's: a delete takes the customer off the count in its own statement
+// (a data-modifying CTE), and the customers a transaction inserted are
+// added just before it commits (txQuerier.countInserted), so that the
+// unfiltered total stays exact. Added at the end, not in the insert's
+// statement: a create held its counter row's lock from its insert to its
+// commit, through its timeline message, event and the answer's read, and
+// sixteen concurrent creators waited on one another for a third of each
+// POST (the insert's mean 11 ms of 32 under make bench's load,
+// pg_stat_statements). The slot is drawn by the caller (countSlot), one of
+// 64 (migration 00015 drew from 8, which commits still queued on), and
+// passed as an argument: concurrent writers of an organization rarely
+// wait on the same counter row, the total still reads one short index
+// range, and the statement calls no volatile function (random()), which
+// Citus allows neither in a CTE nor in an INSERT ... SELECT on a
+// distributed table.
 const countSlots = 64
 
 // countSlot draws the counter slot of one write.
@@ -288,20 +289,12 @@ SELECT count(*) FROM gone`
 var sqlLockCustomer = `SELECT c.` + strings.Join(customerColumns, ", c.") + `
 FROM customers c WHERE c.organization_id = $1 AND c.id = $2 FOR UPDATE`
 
-// sqlInsertCustomer inserts a customer, counts it in the slot of the last
-// argument, and returns how many customers it inserted. ON CONFLICT DO
-// NOTHING makes a concurrent insert of the same id wait for the other
-// transaction and then insert (and count) nothing, instead of failing.
-var sqlInsertCustomer = `WITH inserted AS (
-	INSERT INTO customers (organization_id, ` + strings.Join(customerColumns, ", ") + `)
-	VALUES (` + placeholders(1, 1+len(customerColumns)) + `) ON CONFLICT (organization_id, id) DO NOTHING
-	RETURNING 1
-), counted AS (
-	INSERT INTO customer_counts (organization_id, slot, n)
-	SELECT $1::uuid, $` + strconv.Itoa(2+len(customerColumns)) + `::smallint, count(*) FROM inserted HAVING count(*) > 0
-	ON CONFLICT (organization_id, slot) DO UPDATE SET n = customer_counts.n + EXCLUDED.n
-)
-SELECT count(*) FROM inserted`
+// sqlInsertCustomer inserts a customer and returns how many customers it
+// inserted (the transaction counts them before it commits). ON CONFLICT
+// DO NOTHING makes a concurrent insert of the same id wait for the other
+// transaction and then insert nothing, instead of failing.
+var sqlInsertCustomer = `INSERT INTO customers (organization_id, ` + strings.Join(customerColumns, ", ") + `)
+VALUES (` + placeholders(1, 1+len(customerColumns)) + `) ON CONFLICT (organization_id, id) DO NOTHING`
 
 // sqlUpdateCustomer writes every stored column but the key; its arguments
 // are customerRow.args, as sqlInsertCustomer's before the slot.
@@ -444,10 +437,11 @@ func (t *customerTx) InsertCustomer(ctx context.Context, c *customers.Customer) 
 	if err != nil {
 		return false, err
 	}
-	var n int
-	if err := t.q.queryRow(ctx, sqlInsertCustomer, append(r.args(t.orgID), countSlot())...).Scan(&n); err != nil {
+	n, err := t.q.exec(ctx, sqlInsertCustomer, r.args(t.orgID)...)
+	if err != nil {
 		return false, fmt.Errorf("insert customer: %w", err)
 	}
+	t.q.inserted(t.orgID, n)
 	return n == 1, nil
 }
 

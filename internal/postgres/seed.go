@@ -117,11 +117,6 @@ func (known seedTags) objects(names []string) (string, error) {
 
 const sqlCopyLeadSources = `COPY lead_sources (` + leadSourceColumns + `) FROM STDIN`
 
-// sqlCountSeeded adds $3 loaded customers to the count, in slot $2 (COPY
-// cannot count in the statement that writes, as sqlInsertCustomer does).
-const sqlCountSeeded = `INSERT INTO customer_counts (organization_id, slot, n) VALUES ($1, $2, $3)
-ON CONFLICT (organization_id, slot) DO UPDATE SET n = customer_counts.n + EXCLUDED.n`
-
 // SeedOptions tune Seed.
 type SeedOptions struct {
 	// RebuildIndexes drops the secondary indexes of customers and
@@ -207,7 +202,7 @@ func (s *Store) Seed(ctx context.Context, orgID string, next func() ([]SeedCusto
 		// The load is counted in its transaction, as the store counts
 		// every write (migration 00015); the tags become rows and links.
 		if loaded > 0 {
-			if _, err := tx.ExecContext(ctx, sqlCountSeeded, orgID, countSlot(), loaded); err != nil {
+			if _, err := tx.ExecContext(ctx, sqlAddToCount, orgID, countSlot(), loaded); err != nil {
 				return fmt.Errorf("seed: count customers: %w", err)
 			}
 		}

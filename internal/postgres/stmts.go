@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 )
 
@@ -137,6 +138,34 @@ type txQuerier struct {
 	// enqueued is set when the transaction queued webhook deliveries: once
 	// it commits, the store wakes the delivery workers.
 	enqueued bool
+	// uncounted are the customers the transaction inserted, by
+	// organization, not yet added to the counters (countInserted).
+	uncounted map[string]int64
+}
+
+// inserted notes n customers of organization orgID inserted by the
+// transaction, to be counted before it commits.
+func (q *txQuerier) inserted(orgID string, n int64) {
+	if n == 0 {
+		return
+	}
+	if q.uncounted == nil {
+		q.uncounted = make(map[string]int64, 1)
+	}
+	q.uncounted[orgID] += n
+}
+
+// countInserted adds the customers the transaction inserted to their
+// organizations' counters: the last statement before the commit, so that
+// a counter row stays locked for the commit alone.
+func (q *txQuerier) countInserted(ctx context.Context) error {
+	for orgID, n := range q.uncounted {
+		if _, err := q.exec(ctx, sqlAddToCount, orgID, countSlot(), n); err != nil {
+			return fmt.Errorf("count inserted customers: %w", err)
+		}
+	}
+	q.uncounted = nil
+	return nil
 }
 
 // savepoint runs fn inside a savepoint of the transaction, so that fn's
@@ -146,7 +175,9 @@ func (q *txQuerier) savepoint(ctx context.Context, fn func(*txQuerier) error) er
 	if _, err := q.tx.ExecContext(ctx, "SAVEPOINT store_call"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
+	uncounted := maps.Clone(q.uncounted)
 	if err := fn(q); err != nil {
+		q.uncounted = uncounted // fn's inserts are undone
 		if _, rerr := q.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT store_call"); rerr != nil {
 			return errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rerr))
 		}

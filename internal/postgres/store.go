@@ -224,6 +224,9 @@ func (s *Store) tryTx(ctx context.Context, fn func(*txQuerier) error) (err error
 	if err = fn(q); err != nil {
 		return err
 	}
+	if err = q.countInserted(ctx); err != nil {
+		return err
+	}
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
