@@ -6,32 +6,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/billing/customers-api/internal/apitest"
 	"github.com/billing/customers-api/internal/dashboard/browsertest"
 )
 
-// amelie fills most of a customer's fields: the primary email is not the
-// first of its list, so a page that shows the first one shows.
+// amelie is apitest.FullCustomer (the adapters' customer, most fields
+// filled, the primary email not the first of its list, so that a page
+// that shows the first one shows) with one phone number and one tax
+// number: the primary ones.
 func amelie() map[string]any {
-	return map[string]any{
-		"primaryAddress": map[string]any{
-			"firstName": "Amélie", "lastName": "Poulain", "organization": "Les Deux Moulins",
-			"address": "15 Rue Lepic", "address2": "Apt 2", "city": "Paris", "region": "Île-de-France",
-			"country": "FR", "postalCode": "75018",
-			"emails": []any{
-				map[string]any{"label": "home", "value": "amelie.home@example.com", "primary": false},
-				map[string]any{"label": "work", "value": "amelie@example.com", "primary": true},
-			},
-			"phoneNumbers": []any{
-				map[string]any{"label": "mobile", "value": "+33 6 00 00 00 02", "primary": true},
-			},
-		},
-		"locale":       "fr-FR",
-		"websiteId":    "web-77",
-		"customFields": map[string]any{"currency": "EUR", "externalReferenceId": "342"},
-		"taxNumbers": []any{
-			map[string]any{"type": "eu-vat", "value": "FR12345678901", "isDefault": true},
-		},
-	}
+	c := apitest.FullCustomer()
+	address := c["primaryAddress"].(map[string]any)
+	address["phoneNumbers"] = address["phoneNumbers"].([]any)[1:]
+	c["taxNumbers"] = c["taxNumbers"].([]any)[1:]
+	return c
 }
 
 // fmtAny formats a JSON value as the page would show it.

@@ -256,7 +256,7 @@ const (
 // The customer counters (customer_counts, migration 00015) are the
 // store's: a delete takes the customer off the count in its own statement
 // (a data-modifying CTE), and the customers a transaction inserted are
-// added just before it commits (txQuerier.countInserted), so that the
+// added just before it commits (txQuerier.commit), so that the
 // unfiltered total stays exact. Added at the end, not in the insert's
 // statement: a create held its counter row's lock from its insert to its
 // commit, through its timeline message, event and the answer's read, and

@@ -99,11 +99,8 @@ func (s *Store) tryIdempotent(ctx context.Context, r idempotency.Request, now, e
 		ans.ContentType, ans.Location, ans.ETag, body, now, expires); err != nil {
 		return nil, false, fmt.Errorf("store idempotent answer: %w", err)
 	}
-	if err := q.countInserted(ctx); err != nil {
+	if err := q.commit(ctx); err != nil {
 		return nil, false, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, false, fmt.Errorf("commit: %w", err)
 	}
 	committed = true
 	s.committed(q)

@@ -139,7 +139,7 @@ type txQuerier struct {
 	// it commits, the store wakes the delivery workers.
 	enqueued bool
 	// uncounted are the customers the transaction inserted, by
-	// organization, not yet added to the counters (countInserted).
+	// organization, not yet added to the counters (commit).
 	uncounted map[string]int64
 }
 
@@ -155,16 +155,20 @@ func (q *txQuerier) inserted(orgID string, n int64) {
 	q.uncounted[orgID] += n
 }
 
-// countInserted adds the customers the transaction inserted to their
-// organizations' counters: the last statement before the commit, so that
-// a counter row stays locked for the commit alone.
-func (q *txQuerier) countInserted(ctx context.Context) error {
+// commit ends the transaction: it first adds the customers it inserted
+// to their organizations' counters, the last statement before the commit,
+// so that a counter row stays locked for the commit alone. Every store
+// transaction commits here.
+func (q *txQuerier) commit(ctx context.Context) error {
 	for orgID, n := range q.uncounted {
 		if _, err := q.exec(ctx, sqlAddToCount, orgID, countSlot(), n); err != nil {
 			return fmt.Errorf("count inserted customers: %w", err)
 		}
 	}
 	q.uncounted = nil
+	if err := q.tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
 	return nil
 }
 

@@ -224,11 +224,8 @@ func (s *Store) tryTx(ctx context.Context, fn func(*txQuerier) error) (err error
 	if err = fn(q); err != nil {
 		return err
 	}
-	if err = q.countInserted(ctx); err != nil {
+	if err = q.commit(ctx); err != nil {
 		return err
-	}
-	if err = tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
 	}
 	s.committed(q)
 	return nil
