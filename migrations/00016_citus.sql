@@ -101,7 +101,7 @@ DECLARE
         'customer_counts', 'customer_merges', 'lead_sources', 'customer_representations',
         'customer_tokens', 'tags', 'customer_tags', 'custom_field_definitions',
         'customer_field_values', 'customer_timeline_messages', 'webhooks',
-        'customer_events', 'webhook_deliveries', 'idempotency_keys'];
+        'customer_events', 'webhook_deliveries', 'webhook_queue', 'idempotency_keys'];
     pending regclass[];
     t text;
     fk record;

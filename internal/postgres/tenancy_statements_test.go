@@ -53,16 +53,16 @@ var tenancyAllowed = map[string]tenancyAllowance{
 	// The delivery worker's poll: which organizations have deliveries
 	// due. It returns organization ids only; the claim (sqlClaim) and the
 	// attempts that follow are each held to one of them.
-	"sqlDueOrganizations": {[]string{"webhook_deliveries", "webhooks"}, "finds the organizations with due deliveries"},
-	// The worker's prune loop lists the organizations with webhooks (the
-	// only ones with deliveries); Prune then runs per organization.
-	"Store.Organizations#1": {[]string{"webhooks"}, "finds the organizations to prune"},
+	"sqlDueOrganizations": {[]string{"webhook_queue", "webhooks"}, "finds the organizations with due deliveries"},
+	// The worker's prune loop lists the organizations with webhooks or
+	// queued deliveries; Prune then runs per organization.
+	"Store.Organizations#1": {[]string{"webhooks", "webhook_queue"}, "finds the organizations to prune"},
 	// `customers-api recount --all` lists every organization, then
 	// recounts each in a statement held to it (sqlRecount).
 	"Store.OrganizationIDs#1": {[]string{"organizations"}, "operator command: lists the organizations to recount"},
 	// The /metrics backlog gauge: a count and a time over every
 	// organization's pending deliveries, no row leaves the database.
-	"Store.Backlog#1": {[]string{"webhook_deliveries"}, "metrics across organizations"},
+	"Store.Backlog#1": {[]string{"webhook_queue"}, "metrics across organizations"},
 	// Seed's settle: VACUUM (ANALYZE) of the two tables a load fills,
 	// maintenance of whole tables that returns no rows.
 	"Store.settle#3": {[]string{"customers", "lead_sources"}, "VACUUM after a bulk load"},
@@ -717,7 +717,7 @@ func builtStatements(t *testing.T) (vars, builders map[string][]string) {
 		"sqlUpdateCustomer":         {sqlUpdateCustomer},
 		"recordEvents":              {recordEvents},
 		"sqlRecord":                 sqlRecord[:],
-		"viewTail":                  {viewTail(customers.ViewOptions{}, "$14"), viewTail(customers.ViewOptions{LeadSource: true}, "$18")},
+		"viewTail":                  {viewTail(customers.ViewOptions{}, "$14"), viewTail(customers.ViewOptions{LeadSource: true}, "$19")},
 		"sqlRecordView":             {sqlRecordView[0][0], sqlRecordView[0][1], sqlRecordView[1][0], sqlRecordView[1][1]},
 		"sqlCopyCustomers":          {sqlCopyCustomers},
 		"tokenCollection":           tokens,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/billing/customers-api/internal/customers"
 	"github.com/billing/customers-api/pkg/filter"
+	"github.com/google/uuid"
 	"github.com/lib/pq"
 )
 
@@ -17,7 +18,8 @@ import (
 // messages, each with the revision its customer has now; its events,
 // each with the customer's representation now, kept only when an active
 // webhook of the organization wants that type; and a pending delivery for
-// each such webhook, due at once. Data-modifying WITH queries all run to
+// each such webhook, due at once, with its row in the queue of due
+// deliveries (migration 00018). Data-modifying WITH queries all run to
 // completion, read or not; the statement's own SELECT counts the
 // deliveries and may read the changed customer's view besides, sparing
 // the write a round trip (RecordView).
@@ -38,10 +40,10 @@ const wantsEvent = `w.organization_id = $1 AND w.status = 'active' AND (w.events
 var recordEvents = `, e AS (
 	INSERT INTO customer_events (organization_id, id, type, customer_id, revision, occurred_time, customer,
 		has_lead_source, website_id, payment_instrument_id, duplicate)
-	SELECT $1, gen_random_uuid(), x.type, r.customer_id, r.revision, x.occurred_time, r.body,
+	SELECT $1, x.id, x.type, r.customer_id, r.revision, x.occurred_time, r.body,
 		EXISTS (SELECT 1 FROM lead_sources l WHERE l.organization_id = $1 AND l.customer_id = r.customer_id),
 		r.website_id, r.payment_instrument_id, d.body
-	FROM unnest($14::text[], $15::text[], $16::text[], $17::timestamptz[]) AS x(type, customer_id, duplicate_id, occurred_time)
+	FROM unnest($14::text[], $15::text[], $16::text[], $17::timestamptz[], $18::uuid[]) AS x(type, customer_id, duplicate_id, occurred_time, id)
 	JOIN customer_representations r ON r.organization_id = $1 AND r.customer_id = x.customer_id
 	LEFT JOIN customer_representations d ON d.organization_id = $1 AND d.customer_id = x.duplicate_id
 	WHERE EXISTS (SELECT 1 FROM webhooks w WHERE ` + fmt.Sprintf(wantsEvent, "x.type") + `)
@@ -50,7 +52,10 @@ var recordEvents = `, e AS (
 	INSERT INTO webhook_deliveries (organization_id, id, webhook_id, event_id, event_type, customer_id, status, next_attempt_time, created_time)
 	SELECT $1, gen_random_uuid(), w.id, e.id, e.type, e.customer_id, 'pending', clock_timestamp(), clock_timestamp()
 	FROM e JOIN webhooks w ON ` + fmt.Sprintf(wantsEvent, "e.type") + `
-	RETURNING 1
+	RETURNING id, webhook_id, next_attempt_time, created_time
+), queued AS (
+	INSERT INTO webhook_queue (organization_id, due_time, delivery_id, webhook_id, created_time)
+	SELECT $1, next_attempt_time, id, webhook_id, created_time FROM deliveries
 )`
 
 // recordSQL is the record statement: with events or without, selecting
@@ -74,7 +79,7 @@ var (
 	}
 	sqlRecordView = [2][2]string{
 		{recordSQL(false, viewTail(customers.ViewOptions{}, "$14")), recordSQL(false, viewTail(customers.ViewOptions{LeadSource: true}, "$14"))},
-		{recordSQL(true, viewTail(customers.ViewOptions{}, "$18")), recordSQL(true, viewTail(customers.ViewOptions{LeadSource: true}, "$18"))},
+		{recordSQL(true, viewTail(customers.ViewOptions{}, "$19")), recordSQL(true, viewTail(customers.ViewOptions{LeadSource: true}, "$19"))},
 	}
 )
 
@@ -99,11 +104,24 @@ func (t *customerTx) recordArgs(r customers.Record) []any {
 		return args
 	}
 	k := len(r.Events)
-	etypes, ecusts, dups, etimes := make([]string, k), make([]string, k), make([]string, k), make([]time.Time, k)
+	etypes, ecusts, dups, etimes, eids := make([]string, k), make([]string, k), make([]string, k), make([]time.Time, k), make([]string, k)
 	for i, e := range r.Events {
 		etypes[i], ecusts[i], dups[i], etimes[i] = e.Type, e.CustomerID, e.DuplicateID, e.OccurredTime
+		eids[i] = eventID()
 	}
-	return append(args, pq.StringArray(etypes), pq.StringArray(ecusts), pq.StringArray(dups), pq.Array(etimes))
+	return append(args, pq.StringArray(etypes), pq.StringArray(ecusts), pq.StringArray(dups), pq.Array(etimes), pq.StringArray(eids))
+}
+
+// eventID is a new event's id, time-ordered (UUID version 7): the events'
+// primary key and the deliveries' event index then grow at their right
+// edge, instead of each write touching a page of their own at random.
+// Event ids are never shown; delivery ids (webhook-id) stay random.
+func eventID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.NewString()
+	}
+	return id.String()
 }
 
 func b2i(b bool) int {

@@ -122,7 +122,7 @@ func verify(secret string, r receipt) bool {
 // env is a service over a fresh database, with a worker that the test
 // starts and stops.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	db    *sqlx.DB
 	url   string
 	svc   *app.App
@@ -131,7 +131,7 @@ type env struct {
 
 var fastRetries = []time.Duration{100 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond}
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	db, url := pgtest.NewDBURL(t)
 	e := &env{t: t, db: db, url: url}
@@ -565,15 +565,19 @@ func TestRotatedSecretSignsAtOnceAndPruningKeepsPending(t *testing.T) {
 		t.Fatalf("rotated secret %q", rotated.Secret)
 	}
 	stop := e.start(e.svc)
-	e.createCustomer("rot@example.com")
+	old := e.createCustomer("rot@example.com")
 	got := rc.waitFor(t, 1, 5*time.Second)
 	if verify(w.Secret, got[0]) || !verify(rotated.Secret, got[0]) {
 		t.Error("the delivery after a rotation is not signed with the new secret alone")
 	}
-	e.waitDeliveries(w.ID, "status:delivered", 1)
-	// Retention: a delivered delivery older than the retention goes, with
-	// its event; a pending one stays.
-	if _, err := e.db.Exec(`UPDATE webhook_deliveries SET last_attempt_time = now() - interval '2 hours'`); err != nil {
+	e.createCustomer("kept@example.com")
+	e.waitDeliveries(w.ID, "status:delivered", 2)
+	// Retention counts from the last attempt: a delivered delivery last
+	// attempted longer ago than the retention goes, with its event; one
+	// created as long ago but attempted since stays, and so does a
+	// pending one.
+	if _, err := e.db.Exec(`UPDATE webhook_deliveries SET created_time = now() - interval '3 hours',
+		last_attempt_time = CASE WHEN customer_id = $1 THEN now() - interval '2 hours' ELSE last_attempt_time END`, old.ID); err != nil {
 		t.Fatal(err)
 	}
 	stop()
@@ -581,12 +585,124 @@ func TestRotatedSecretSignsAtOnceAndPruningKeepsPending(t *testing.T) {
 	if n := e.svc.Worker.Prune(ctx); n != 1 {
 		t.Errorf("pruned %d deliveries, want 1", n)
 	}
+	var deliveries, events, gone int
+	if err := e.db.QueryRow(`SELECT (SELECT count(*) FROM webhook_deliveries), (SELECT count(*) FROM customer_events),
+		(SELECT count(*) FROM webhook_deliveries WHERE customer_id = $1)`, old.ID).Scan(&deliveries, &events, &gone); err != nil {
+		t.Fatal(err)
+	}
+	if deliveries != 2 || events != 2 || gone != 0 {
+		t.Errorf("after pruning: %d deliveries and %d events (%d of the old one), want the recent and the pending one of each", deliveries, events, gone)
+	}
+}
+
+// waitDelivery waits until webhook id's only delivery satisfies ok.
+func (e *env) waitDelivery(id string, ok func(webhooks.Delivery) bool) webhooks.Delivery {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		list := e.deliveries(id, "")
+		if len(list) == 1 && ok(list[0]) {
+			return list[0]
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("deliveries %+v: not the one awaited", list)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// queued counts the rows of the queue of due deliveries.
+func (e *env) queued() int {
+	e.t.Helper()
+	var n int
+	if err := e.db.QueryRow(`SELECT count(*) FROM webhook_queue`).Scan(&n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// A retry by hand sends a delivery that waits for its backoff at once,
+// and once: the queue row it waited on goes with the retry (the pending
+// gauge does not count it for an hour). A queue row that no longer stands
+// for its delivery is dropped, unsent, by the worker that claims it.
+func TestARetryByHandSendsAWaitingDeliveryNowAndOnce(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := app.New(e.db, app.Options{Config: config.Config{
+		PublicURL: "https://api.example.test", WebhookWorkers: 4, WebhookTimeout: 2 * time.Second,
+		WebhookRetrySchedule: []time.Duration{time.Hour}, WebhookRetention: time.Hour,
+	}})
+	rc := newReceiver(t, func(n int) int {
+		if n == 1 {
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusOK
+	})
+	w := e.webhook(webhooks.Input{URL: str(rc.srv.URL)})
+	e.start(a)
+	e.createCustomer("later@example.com")
+	rc.waitFor(t, 1, 5*time.Second)
+	d := e.waitDelivery(w.ID, func(d webhooks.Delivery) bool { return d.Attempts == 1 })
+	if d.Status != webhooks.DeliveryPending || d.NextAttemptTime == nil || time.Until(*d.NextAttemptTime) < 30*time.Minute {
+		t.Fatalf("after a failure: %+v, want pending about an hour ahead", d)
+	}
+	if err := a.Webhooks.Retry(ctx, e.orgID, w.ID, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	got := rc.waitFor(t, 2, 5*time.Second)
+	d = e.waitDelivery(w.ID, func(d webhooks.Delivery) bool { return d.Status == webhooks.DeliveryDelivered })
+	if d.Attempts != 2 || got[1].id != d.ID {
+		t.Errorf("after the retry: %+v (webhook-id %s)", d, got[1].id)
+	}
+	if n := e.queued(); n != 0 {
+		t.Errorf("%d queue rows after the retried delivery was delivered, want 0", n)
+	}
+	// A row that does not stand for its delivery (the delivery is not
+	// pending at that time) is due at once, claimed and dropped.
+	if _, err := e.db.Exec(`INSERT INTO webhook_queue (organization_id, due_time, delivery_id, webhook_id, created_time)
+		VALUES ($1, now() - interval '1 minute', $2, $3, now())`, e.orgID, d.ID, w.ID); err != nil {
+		t.Fatal(err)
+	}
+	a.Worker.Wake()
+	deadline := time.Now().Add(5 * time.Second)
+	for e.queued() != 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := e.queued(); n != 0 {
+		t.Errorf("the stale queue row is still there (%d rows)", n)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := len(rc.receipts()); n != 2 {
+		t.Errorf("%d requests, want 2: a stale queue row sent its delivery again", n)
+	}
+	// A delivered delivery retried by hand is sent again.
+	if err := a.Webhooks.Retry(ctx, e.orgID, w.ID, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	rc.waitFor(t, 3, 5*time.Second)
+	e.waitDelivery(w.ID, func(d webhooks.Delivery) bool { return d.Status == webhooks.DeliveryDelivered && d.Attempts == 3 })
+}
+
+// The queued deliveries of a webhook deleted in the instant they were
+// written (its deletion did not see them) are pruned, with their events.
+func TestPruningDropsTheQueueOfADeletedWebhook(t *testing.T) {
+	e := newEnv(t)
+	rc := newReceiver(t, nil)
+	w := e.webhook(webhooks.Input{URL: str(rc.srv.URL)})
+	e.createCustomer("orphan@example.com") // no worker runs: it stays queued
+	// What the race leaves: the webhook gone, its delivery queued.
+	if _, err := e.db.Exec(`DELETE FROM webhooks WHERE id = $1`, w.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.svc.Worker.Prune(context.Background()); n != 1 {
+		t.Errorf("pruned %d deliveries, want 1", n)
+	}
 	var deliveries, events int
 	if err := e.db.QueryRow(`SELECT (SELECT count(*) FROM webhook_deliveries), (SELECT count(*) FROM customer_events)`).Scan(&deliveries, &events); err != nil {
 		t.Fatal(err)
 	}
-	if deliveries != 1 || events != 1 {
-		t.Errorf("after pruning: %d deliveries and %d events, want the pending one of each", deliveries, events)
+	if q := e.queued(); q+deliveries+events != 0 {
+		t.Errorf("after pruning: %d queued, %d deliveries, %d events; want none", q, deliveries, events)
 	}
 }
 
