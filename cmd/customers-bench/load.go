@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,6 +29,18 @@ type result struct {
 }
 
 func (r result) rate() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+
+// merge is r and s measured as one: their requests over their time.
+func (r result) merge(s result) result {
+	out := result{name: s.name, conc: s.conc, requests: r.requests + s.requests, errors: r.errors + s.errors,
+		firstErr: r.firstErr, elapsed: r.elapsed + s.elapsed}
+	if out.firstErr == nil {
+		out.firstErr = s.firstErr
+	}
+	out.latencies = append(append(make([]time.Duration, 0, len(r.latencies)+len(s.latencies)), r.latencies...), s.latencies...)
+	slices.Sort(out.latencies)
+	return out
+}
 
 func (r result) quantile(q float64) time.Duration {
 	if len(r.latencies) == 0 {
@@ -118,6 +131,42 @@ func newClient(baseURL, apiKey string, conns int) *client {
 
 // do sends one request and reads the whole answer; any status but want is
 // an error that quotes the start of the body.
+// fetch is do for the benchmark's own calls: it decodes a JSON answer
+// into out and keeps the answer's header in header, each when not nil.
+func (c *client) fetch(ctx context.Context, method, path, body string, want int, out any, header *http.Header) error {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.baseURL+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("REB-APIKEY", c.apiKey)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != want {
+		return fmt.Errorf("%s %s: %d, want %d: %.300s", method, path, resp.StatusCode, want, raw)
+	}
+	if header != nil {
+		*header = resp.Header
+	}
+	if out != nil {
+		return json.Unmarshal(raw, out)
+	}
+	return nil
+}
+
 func (c *client) do(ctx context.Context, method, path, body string, want int) error {
 	var rd io.Reader
 	if body != "" {

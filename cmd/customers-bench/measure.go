@@ -129,13 +129,25 @@ func measure(ctx context.Context, e *env, o options, stdout io.Writer, logf func
 		// The same writes with one active webhook: each also queues a
 		// delivery, which the server's workers send to a local receiver
 		// (every write writes its timeline messages either way).
-		stop, err := withWebhook(ctx, c)
+		hook, err := withWebhook(ctx, c)
 		if err != nil {
 			return err
 		}
 		runPair("POST /customers (1 webhook)", post(1), nil)
 		runPair("PUT /customers/{id} (1 webhook)", put(1), nil)
-		logf("webhook receiver got %d deliveries", stop())
+		// The same comparison in alternating slices, which the machine's
+		// drift over the run cannot tilt.
+		for i, w := range []struct {
+			name string
+			op   func(phase int) op
+		}{{"POST /customers", post}, {"PUT /customers/{id}", put}} {
+			none, with, err := interleaved(ctx, c, hook, o, logf, w.name, w.op, 2+i*len(sliceOrder))
+			if err != nil {
+				return err
+			}
+			rows = append(rows, pair{api: none}, pair{api: with})
+		}
+		logf("webhook receiver got %d deliveries", hook.stop())
 	}
 	// Latency without queueing: one client at a time.
 	for _, sc := range []struct {
@@ -498,19 +510,94 @@ type discardPage struct{}
 func (discardPage) Begin(int64) error              { return nil }
 func (discardPage) Customer(*customers.View) error { return nil }
 
+// benchWebhook is the benchmark's webhook and its receiver.
+type benchWebhook struct {
+	id, url  string
+	received *atomic.Int64
+	stop     func() int64 // closes the receiver, says how many deliveries it got
+}
+
 // withWebhook starts a receiver that answers every delivery 200 and
-// subscribes a webhook of the benchmark's organization to it; stop closes
-// the receiver and says how many deliveries it got.
-func withWebhook(ctx context.Context, c *client) (stop func() int64, err error) {
+// subscribes a webhook of the benchmark's organization to it.
+func withWebhook(ctx context.Context, c *client) (*benchWebhook, error) {
 	received := new(atomic.Int64)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		received.Add(1)
 	}))
-	body := `{"url":"` + srv.URL + `/hook","description":"customers-bench receiver"}`
-	if err := c.do(ctx, http.MethodPost, "/webhooks", body, http.StatusCreated); err != nil {
+	h := &benchWebhook{url: srv.URL + "/hook", received: received, stop: func() int64 { srv.Close(); return received.Load() }}
+	body := `{"url":"` + h.url + `","description":"customers-bench receiver"}`
+	var created struct{ ID string }
+	if err := c.fetch(ctx, http.MethodPost, "/webhooks", body, http.StatusCreated, &created, nil); err != nil {
 		srv.Close()
 		return nil, fmt.Errorf("create the benchmark's webhook: %w", err)
 	}
-	return func() int64 { srv.Close(); return received.Load() }, nil
+	h.id = created.ID
+	return h, nil
+}
+
+// setActive turns the webhook on or off.
+func (h *benchWebhook) setActive(ctx context.Context, c *client, active bool) error {
+	status := map[bool]string{true: "active", false: "inactive"}[active]
+	return c.fetch(ctx, http.MethodPut, "/webhooks/"+h.id, `{"url":"`+h.url+`","status":"`+status+`"}`, http.StatusOK, nil, nil)
+}
+
+// drain waits until the webhook has no pending delivery (at most a minute).
+func (h *benchWebhook) drain(ctx context.Context, c *client) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var header http.Header
+		if err := c.fetch(ctx, http.MethodGet, "/webhooks/"+h.id+"/deliveries?filter=status:pending&limit=1", "", http.StatusOK, nil, &header); err != nil {
+			return err
+		}
+		if header.Get("Pagination-Total") == "0" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s deliveries still pending after a minute", header.Get("Pagination-Total"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// sliceOrder is the interleaved comparison's slices, with the webhook
+// (true) or without: ABBAAB, so that a drift that is linear over the
+// measurement falls on both alike.
+var sliceOrder = []bool{false, true, true, false, false, true}
+
+// interleaved measures the write mk makes without and with the webhook
+// active, in the slices of sliceOrder, each o.dur/3 long after a short
+// warm-up and with a phase of its own (from phase0), so that the two
+// totals are o.dur each. Before a slice without the webhook, the
+// deliveries of the slice before are drained, so that all of their
+// delivery is charged to the webhook's slices. It leaves the webhook
+// inactive.
+func interleaved(ctx context.Context, c *client, h *benchWebhook, o options, logf func(string, ...any), name string, mk func(phase int) op, phase0 int) (none, with result, err error) {
+	slice, warm := o.dur/3, min(o.warmup, 500*time.Millisecond)
+	logf("%s, without and with the webhook in alternating slices: %d clients, %d slices of %s", name, o.conc, len(sliceOrder), slice)
+	for i, active := range sliceOrder {
+		if !active {
+			if err := h.drain(ctx, c); err != nil {
+				return none, with, err
+			}
+		}
+		if err := h.setActive(ctx, c, active); err != nil {
+			return none, with, err
+		}
+		r := drive(ctx, name, o.conc, warm, slice, mk(phase0+i))
+		if active {
+			with = with.merge(r)
+		} else {
+			none = none.merge(r)
+		}
+	}
+	if err := h.drain(ctx, c); err != nil {
+		return none, with, err
+	}
+	if err := h.setActive(ctx, c, false); err != nil {
+		return none, with, err
+	}
+	none.name = name + " (interleaved, no webhook) (API)"
+	with.name = fmt.Sprintf("%s (interleaved, 1 webhook: %+.0f %%) (API)", name, 100*(with.rate()/none.rate()-1))
+	return none, with, nil
 }
