@@ -60,6 +60,9 @@ type Worker struct {
 
 	pending atomic.Int64
 	oldest  atomic.Int64 // unix nanoseconds of the oldest pending delivery; 0: none
+
+	mu   sync.Mutex
+	busy map[string]bool // organizations with a batch loop running: whether it was asked to go on
 }
 
 // NewWorker returns a worker over store that renders each event's body
@@ -82,7 +85,7 @@ func NewWorker(store Store, cfg Config, render func(Event) []byte, log *slog.Log
 	}
 	return &Worker{
 		store: store, cfg: cfg, render: render, log: log, metrics: m, now: time.Now,
-		wake: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), busy: make(map[string]bool),
 		client: &http.Client{
 			// A receiver's redirect is its answer: a 3xx is a failed attempt.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -143,8 +146,12 @@ func (w *Worker) Run(ctx context.Context) {
 // coalesce is how long a wake-up waits for more commits to join it.
 const coalesce = 20 * time.Millisecond
 
-// dispatch starts a batch for each organization with due deliveries, as
-// batch slots free up. A full batch wakes the worker again: more may be due.
+// dispatch starts a batch loop for each organization with due
+// deliveries, as batch slots free up. One loop at a time per organization
+// in a process: a second one would split the due rows with the first
+// into smaller batches, each a transaction of its own, without sending
+// more at once (attempts share the process's slots either way). An
+// organization whose loop is running is asked to go on instead.
 func (w *Worker) dispatch(ctx context.Context, batches, slots chan struct{}, running *sync.WaitGroup) {
 	orgs, err := w.store.DueOrganizations(ctx, 100)
 	if err != nil {
@@ -152,9 +159,13 @@ func (w *Worker) dispatch(ctx context.Context, batches, slots chan struct{}, run
 		return
 	}
 	for _, org := range orgs {
+		if !w.enter(org) {
+			continue
+		}
 		select {
 		case batches <- struct{}{}:
 		case <-ctx.Done():
+			w.leave(org, true)
 			return
 		}
 		running.Add(1)
@@ -163,24 +174,65 @@ func (w *Worker) dispatch(ctx context.Context, batches, slots chan struct{}, run
 			defer func() { <-batches }()
 			// A full batch means more may be due: the next is claimed at
 			// once, not after a wake-up's wait, so a busy organization's
-			// deliveries keep pace with its writes. Each batch is its own
-			// transaction; ctx ends the run between batches.
-			for ctx.Err() == nil {
+			// deliveries keep pace with its writes. A wake-up that came
+			// during the batch means more are due too. Each batch is its
+			// own transaction; ctx ends the run between batches.
+			for {
+				if ctx.Err() != nil {
+					w.leave(org, true)
+					return
+				}
 				// Not cancelled by ctx: a batch under way is finished and
 				// recorded (each attempt is bounded by the timeout).
 				n, err := w.store.Deliver(context.WithoutCancel(ctx), org, batchSize, func(ctx context.Context, claimed []Claimed) []Outcome {
 					return w.attemptAll(ctx, claimed, slots)
 				})
 				if err != nil {
+					w.leave(org, true)
 					w.logError(ctx, "deliver webhooks", err)
 					return
 				}
 				if n < batchSize {
-					return
+					if w.leave(org, false) {
+						return
+					}
+					// Asked to go on after a batch that was not full: as
+					// after a wake-up, wait a moment for more commits to
+					// join the next batch.
+					select {
+					case <-ctx.Done():
+					case <-time.After(coalesce):
+					}
 				}
 			}
 		}()
 	}
+}
+
+// enter marks org's batch loop as running and says true, or, when one is
+// running already, asks it to go on after its batch and says false.
+func (w *Worker) enter(org string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, running := w.busy[org]; running {
+		w.busy[org] = true
+		return false
+	}
+	w.busy[org] = false
+	return true
+}
+
+// leave ends org's batch loop and says true, unless the loop was asked to
+// go on and not always: then it clears the request and says false.
+func (w *Worker) leave(org string, always bool) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.busy[org] && !always {
+		w.busy[org] = false
+		return false
+	}
+	delete(w.busy, org)
+	return true
 }
 
 // attemptAll attempts the claimed deliveries, at most cap(slots) at once

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -703,6 +704,64 @@ func TestPruningDropsTheQueueOfADeletedWebhook(t *testing.T) {
 	}
 	if q := e.queued(); q+deliveries+events != 0 {
 		t.Errorf("after pruning: %d queued, %d deliveries, %d events; want none", q, deliveries, events)
+	}
+}
+
+// watchedStore is a store that counts the batches under way at once.
+type watchedStore struct {
+	webhooks.Store
+	mu                  sync.Mutex
+	running, most, runs int
+}
+
+func (s *watchedStore) Deliver(ctx context.Context, orgID string, limit int, attempt func(context.Context, []webhooks.Claimed) []webhooks.Outcome) (int, error) {
+	s.mu.Lock()
+	s.running++
+	s.runs++
+	s.most = max(s.most, s.running)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.running--
+		s.mu.Unlock()
+	}()
+	return s.Store.Deliver(ctx, orgID, limit, attempt)
+}
+
+// One batch loop at a time per organization in a process: wake-ups while
+// its batches run (commits keep coming, the receiver takes a moment) ask
+// it to go on, and do not start another that would split the due
+// deliveries into more, smaller transactions.
+func TestOneBatchLoopPerOrganization(t *testing.T) {
+	e := newEnv(t)
+	rc := newReceiver(t, func(int) int {
+		time.Sleep(3 * time.Millisecond)
+		return http.StatusOK
+	})
+	e.webhook(webhooks.Input{URL: str(rc.srv.URL)})
+	store := &watchedStore{Store: postgres.New(e.db)}
+	w := webhooks.NewWorker(store, webhooks.Config{Workers: 4, Timeout: 2 * time.Second},
+		func(webhooks.Event) []byte { return []byte(`{}`) }, nil, webhooks.Metrics{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	const writers, each = 8, 25
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Go(func() {
+			for j := range each {
+				e.createCustomer(fmt.Sprintf("w%d-%d@example.com", i, j))
+				w.Wake()
+			}
+		})
+	}
+	wg.Wait()
+	rc.waitFor(t, writers*each, 20*time.Second)
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	if store.most != 1 {
+		t.Errorf("%d batches of one organization ran at once, want 1 (%d batches)", store.most, store.runs)
 	}
 }
 
