@@ -129,24 +129,44 @@ func newClient(baseURL, apiKey string, conns int) *client {
 	return &client{http: &http.Client{Transport: tr, Timeout: 30 * time.Second}, baseURL: baseURL, apiKey: apiKey}
 }
 
-// do sends one request and reads the whole answer; any status but want is
-// an error that quotes the start of the body.
-// fetch is do for the benchmark's own calls: it decodes a JSON answer
-// into out and keeps the answer's header in header, each when not nil.
-func (c *client) fetch(ctx context.Context, method, path, body string, want int, out any, header *http.Header) error {
+// send sends one request with the benchmark's key, and a JSON body unless
+// body is empty.
+func (c *client) send(ctx context.Context, method, path, body string) (*http.Response, error) {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.baseURL+path, rd)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("REB-APIKEY", c.apiKey)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := c.http.Do(req)
+	return c.http.Do(req)
+}
+
+// do sends one request and reads the whole answer; any status but want is
+// an error that quotes the start of the body.
+func (c *client) do(ctx context.Context, method, path, body string, want int) error {
+	resp, err := c.send(ctx, method, path, body)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != want {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
+		return fmt.Errorf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, b)
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
+}
+
+// fetch is do for the benchmark's own calls: it decodes a JSON answer
+// into out and keeps the answer's header in header, each when not nil.
+func (c *client) fetch(ctx context.Context, method, path, body string, want int, out any, header *http.Header) error {
+	resp, err := c.send(ctx, method, path, body)
 	if err != nil {
 		return err
 	}
@@ -165,30 +185,4 @@ func (c *client) fetch(ctx context.Context, method, path, body string, want int,
 		return json.Unmarshal(raw, out)
 	}
 	return nil
-}
-
-func (c *client) do(ctx context.Context, method, path, body string, want int) error {
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.baseURL+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("REB-APIKEY", c.apiKey)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != want {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
-		return fmt.Errorf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, b)
-	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	return err
 }

@@ -542,8 +542,14 @@ func (h *benchWebhook) setActive(ctx context.Context, c *client, active bool) er
 	return c.fetch(ctx, http.MethodPut, "/webhooks/"+h.id, `{"url":"`+h.url+`","status":"`+status+`"}`, http.StatusOK, nil, nil)
 }
 
-// drain waits until the webhook has no pending delivery (at most a minute).
+// drain waits until the webhook has no pending delivery (at most a
+// minute), with the webhook active: a write that a slice's deadline cut
+// off on the client's side may still commit on the server after the
+// webhook was turned off, its delivery waiting for the webhook to be on.
 func (h *benchWebhook) drain(ctx context.Context, c *client) error {
+	if err := h.setActive(ctx, c, true); err != nil {
+		return err
+	}
 	deadline := time.Now().Add(time.Minute)
 	for {
 		var header http.Header
