@@ -78,6 +78,7 @@ var tenancyBuilders = map[string][]string{
 	"listPage":             {"Store.ListTags", "tokenCollection", "timelineCollection", "webhookCollection", "deliveryCollection"},
 	"listOfCustomer":       {"tokenCollection", "timelineCollection"},
 	"recordSQL":            {"sqlRecord", "sqlRecordView"},
+	"queueFrom":            {"sqlRecord", "sqlRecordView", "sqlRetryDelivery", "sqlRecordAttempts"},
 	"Store.ListTags":       {"Store.ListTags"},
 	"Store.ListTimeline":   {"timelineCollection"},
 	"Store.ListWebhooks":   {"webhookCollection"},
@@ -724,6 +725,8 @@ func builtStatements(t *testing.T) (vars, builders map[string][]string) {
 		"timelineCollection":        timeline,
 		"webhookCollection":         webhooks,
 		"deliveryCollection":        deliveries,
+		"sqlRetryDelivery":          {sqlRetryDelivery},
+		"sqlRecordAttempts":         {sqlRecordAttempts},
 	}
 	builders = map[string][]string{"Store.ListTags": tags, "compileList": compiledLists(t, org)}
 	return vars, builders

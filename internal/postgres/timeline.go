@@ -54,8 +54,7 @@ var recordEvents = `, e AS (
 	FROM e JOIN webhooks w ON ` + fmt.Sprintf(wantsEvent, "e.type") + `
 	RETURNING id, webhook_id, next_attempt_time, created_time
 ), queued AS (
-	INSERT INTO webhook_queue (organization_id, due_time, delivery_id, webhook_id, created_time)
-	SELECT $1, next_attempt_time, id, webhook_id, created_time FROM deliveries
+	` + queueFrom("deliveries") + `
 )`
 
 // recordSQL is the record statement: with events or without, selecting

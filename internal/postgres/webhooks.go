@@ -228,6 +228,16 @@ func (s *Store) ListDeliveries(ctx context.Context, orgID, webhookID string, lq 
 	return total, list, err
 }
 
+// queueFrom queues, in organization $1, the deliveries that rows (a WITH
+// query that returned webhook_deliveries' id, webhook_id,
+// next_attempt_time and created_time, with a condition if any) name, each
+// due at its next_attempt_time: how a write, a retry and an outcome to be
+// retried put a delivery in the queue (migration 00018).
+func queueFrom(rows string) string {
+	return `INSERT INTO webhook_queue (organization_id, due_time, delivery_id, webhook_id, created_time)
+SELECT $1, next_attempt_time, id, webhook_id, created_time FROM ` + rows
+}
+
 // A retry queues the delivery afresh, due now, and removes the queue row
 // it had when it was pending already, unless a worker holds that row (it
 // is attempting the delivery): the retry never waits for a worker, which
@@ -235,7 +245,7 @@ func (s *Store) ListDeliveries(ctx context.Context, orgID, webhookID string, lq 
 // it meanwhile records nothing (sqlRecordAttempts) and drops its row, and
 // a row left behind that no longer stands for the delivery is dropped by
 // the worker that claims it (sqlClaim), so the retry's row is what sends it.
-const sqlRetryDelivery = `
+var sqlRetryDelivery = `
 WITH old AS (
 	SELECT id, status, next_attempt_time FROM webhook_deliveries WHERE organization_id = $1 AND webhook_id = $2 AND id = $3
 ), d AS (
@@ -248,8 +258,7 @@ WITH old AS (
 		WHERE q.organization_id = $1 AND old.status = 'pending'
 		FOR UPDATE OF q SKIP LOCKED)
 )
-INSERT INTO webhook_queue (organization_id, due_time, delivery_id, webhook_id, created_time)
-SELECT $1, next_attempt_time, id, webhook_id, created_time FROM d`
+` + queueFrom("d")
 
 // RetryDelivery implements webhooks.Store.
 func (s *Store) RetryDelivery(ctx context.Context, orgID, webhookID, id string) (found bool, err error) {
@@ -342,7 +351,7 @@ ORDER BY c.due_time`
 // delivery retried by hand during the attempt (queued afresh, its
 // next_attempt_time changed) keeps the retry's state: its new queue row
 // sends it again.
-const sqlRecordAttempts = `
+var sqlRecordAttempts = `
 WITH o AS (
 	SELECT * FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::bigint[], $6::int[], $7::text[])
 		AS o(id, due_time, status, retry_ms, response_status, error)
@@ -357,8 +366,7 @@ WITH o AS (
 	WHERE d.organization_id = $1 AND d.id = ANY ($2::uuid[]) AND d.id = o.id AND d.status = 'pending' AND d.next_attempt_time = o.due_time
 	RETURNING d.id, d.status, d.webhook_id, d.next_attempt_time, d.created_time
 )
-INSERT INTO webhook_queue (organization_id, due_time, delivery_id, webhook_id, created_time)
-SELECT $1, next_attempt_time, id, webhook_id, created_time FROM d WHERE status = 'pending'`
+` + queueFrom("d WHERE status = 'pending'")
 
 // sqlDeliverySettings sets a worker's transaction up, in one round trip.
 //
