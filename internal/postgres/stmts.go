@@ -60,22 +60,38 @@ func (c *stmtCache) get(ctx context.Context, db *sql.DB, query string) (*sql.Stm
 		return nil, err
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if other, ok := c.m[query]; ok {
 		// Prepared concurrently: keep the first one.
-		_ = st.Close()
+		c.mu.Unlock()
+		closeLater(st)
 		return other, nil
 	}
+	var victim *sql.Stmt
 	if len(c.m) >= c.max {
 		for q, old := range c.m { // an arbitrary victim: map order is random
-			_ = old.Close()
+			victim = old
 			delete(c.m, q)
 			break
 		}
 	}
 	c.m[query] = st
 	delete(c.seen, query)
+	c.mu.Unlock()
+	if victim != nil {
+		closeLater(victim)
+	}
 	return st, nil
+}
+
+// closeLater closes st in the background, never under the cache's lock
+// nor in the caller's request. Closing waits for the connection of each
+// of st's prepared copies, and a connection is held through a statement
+// that may be waiting in PostgreSQL for a row lock, whose holder may be
+// waiting for this cache: closing under the lock deadlocked two nodes'
+// concurrent PUTs of one new id once the cache was full
+// (TestClosingAnEvictedStatementWaitsForNobody).
+func closeLater(st *sql.Stmt) {
+	go func() { _ = st.Close() }()
 }
 
 // querier runs statements on the pool or in a transaction, through
